@@ -1,0 +1,114 @@
+"""Solve a :class:`~resopt.model.LinearModel` with highspy, passed in bulk as arrays."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import UnsupportedProblemError
+from ..model import LinearModel, Solution
+from ..result import Status, stopwatch
+
+__all__ = ["solve_highs", "build_highs"]
+
+
+def build_highs(model: LinearModel):
+    """Return a silent ``highspy.Highs`` holding ``model`` (one ``passModel`` call)."""
+    import highspy
+
+    if model.is_mip and model.is_qp:
+        raise UnsupportedProblemError(
+            "HiGHS cannot solve integer QPs (MIQP); linearize the quadratic or use another backend."
+        )
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = h.getInfinity()
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.num_cols
+    lp.num_row_ = model.num_rows
+    lp.col_cost_ = model.c
+    lp.col_lower_ = np.where(np.isneginf(model.col_lower), -inf, model.col_lower)
+    lp.col_upper_ = np.where(np.isposinf(model.col_upper), inf, model.col_upper)
+    lp.row_lower_ = np.where(np.isneginf(model.row_lower), -inf, model.row_lower)
+    lp.row_upper_ = np.where(np.isposinf(model.row_upper), inf, model.row_upper)
+    lp.offset_ = float(model.offset)
+    csc = sp.csc_array(model.A)
+    csc.sort_indices()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_ = model.num_cols
+    lp.a_matrix_.num_row_ = model.num_rows
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data
+    if model.is_mip:
+        # passModel needs a full-length integrality array: an empty one is read as garbage.
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
+            for v in model.integrality
+        ]
+    h.passModel(lp)
+    if model.is_qp:
+        hess = highspy.HighsHessian()
+        hess.dim_ = model.num_cols
+        hess.format_ = highspy.HessianFormat.kTriangular
+        hess.start_ = np.arange(model.num_cols + 1, dtype=np.int32)
+        hess.index_ = np.arange(model.num_cols, dtype=np.int32)
+        hess.value_ = model.q
+        h.passHessian(hess)
+    return h
+
+
+def _map_status(h, is_mip: bool) -> tuple[Status, str]:
+    import highspy
+
+    ms = h.getModelStatus()
+    text = h.modelStatusToString(ms)
+    info = h.getInfo()
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    MS = highspy.HighsModelStatus
+    if ms == MS.kOptimal:
+        return Status.OPTIMAL, text
+    if ms == MS.kInfeasible:
+        return Status.INFEASIBLE, text
+    if ms in (MS.kUnbounded, MS.kUnboundedOrInfeasible):
+        # A MIP reporting "unbounded or infeasible" is usually infeasible; LPs say which.
+        return (Status.INFEASIBLE if is_mip and ms == MS.kUnboundedOrInfeasible else Status.UNBOUNDED), text
+    if ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt,
+              MS.kHighsInterrupt, MS.kObjectiveBound, MS.kObjectiveTarget, MS.kMemoryLimit):
+        if has_primal:
+            return Status.FEASIBLE, text
+        return (Status.TIME_LIMIT if ms == MS.kTimeLimit else Status.ERROR), text
+    return Status.ERROR, text
+
+
+def solve_highs(model: LinearModel, *, time_limit: float | None = None, mip_gap: float | None = None) -> Solution:
+    """Solve ``model`` with HiGHS.
+
+    The bound is HiGHS's MIP dual bound for MILPs and the optimal objective
+    for LPs and QPs solved to optimality.
+    """
+    timings: dict[str, float] = {}
+    with stopwatch(timings, "build"):
+        h = build_highs(model)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        if mip_gap is not None and model.is_mip:
+            h.setOptionValue("mip_rel_gap", float(mip_gap))
+    with stopwatch(timings, "solve"):
+        h.run()
+    status, text = _map_status(h, model.is_mip)
+    info = h.getInfo()
+    x = None
+    objective = bound = math.nan
+    if status.has_solution:
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        objective = model.objective_value(x)
+        if model.is_mip:
+            bound = float(info.mip_dual_bound)
+            if not math.isfinite(bound):
+                bound = math.nan
+        elif status is Status.OPTIMAL:
+            bound = objective
+    return Solution(status, x, objective, bound, f"HiGHS: {text}", timings)

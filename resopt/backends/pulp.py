@@ -1,0 +1,82 @@
+"""Solve a linear :class:`~resopt.model.LinearModel` written in PuLP, with HiGHS (highspy).
+
+PuLP reports a time-limited MILP with an incumbent as "Optimal"; this module
+reads HiGHS's own model status and dual bound instead, so a feasible answer is
+never called optimal.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import UnsupportedProblemError
+from ..model import LinearModel, Solution
+from ..result import Status, stopwatch
+from .highs import _map_status
+
+__all__ = ["solve_pulp", "build_pulp"]
+
+
+def build_pulp(model: LinearModel):
+    """Return ``(problem, variables)``: the PuLP model for ``model``."""
+    import pulp
+
+    if model.is_qp:
+        raise UnsupportedProblemError("PuLP is linear only; it cannot express a quadratic objective.")
+    n = model.num_cols
+    variables = [
+        pulp.LpVariable(
+            f"x{j}",
+            lowBound=None if np.isneginf(model.col_lower[j]) else float(model.col_lower[j]),
+            upBound=None if np.isposinf(model.col_upper[j]) else float(model.col_upper[j]),
+            cat=pulp.LpInteger if model.integrality[j] else pulp.LpContinuous,
+        )
+        for j in range(n)
+    ]
+    problem = pulp.LpProblem(model.name.replace(" ", "_"), pulp.LpMinimize)
+    nz = np.flatnonzero(model.c)
+    problem += pulp.LpAffineExpression([(variables[j], float(model.c[j])) for j in nz]) + float(model.offset)
+    A = sp.csr_array(model.A)
+    for i in range(model.num_rows):
+        start, end = A.indptr[i], A.indptr[i + 1]
+        expr = pulp.LpAffineExpression(
+            [(variables[j], float(v)) for j, v in zip(A.indices[start:end], A.data[start:end])]
+        )
+        lo, hi = model.row_lower[i], model.row_upper[i]
+        if lo == hi:
+            problem += expr == float(lo), f"r{i}"
+        else:
+            if np.isfinite(lo):
+                problem += expr >= float(lo), f"r{i}_lo"
+            if np.isfinite(hi):
+                problem += expr <= float(hi), f"r{i}_hi"
+    return problem, variables
+
+
+def solve_pulp(model: LinearModel, *, time_limit: float | None = None, mip_gap: float | None = None) -> Solution:
+    """Solve ``model`` with PuLP's HiGHS interface; status and bound come from HiGHS itself."""
+    import pulp
+
+    timings: dict[str, float] = {}
+    with stopwatch(timings, "build"):
+        problem, variables = build_pulp(model)
+    solver = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=mip_gap if model.is_mip else None)
+    with stopwatch(timings, "solve"):
+        problem.solve(solver)
+    h = problem.solverModel
+    status, text = _map_status(h, model.is_mip)
+    x = None
+    objective = bound = math.nan
+    if status.has_solution:
+        x = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=np.float64)
+        objective = model.objective_value(x)
+        if model.is_mip:
+            bound = float(h.getInfo().mip_dual_bound)
+            bound = bound if math.isfinite(bound) else math.nan
+        elif status is Status.OPTIMAL:
+            bound = objective
+    return Solution(status, x, objective, bound,
+                    f"PuLP/HiGHS: {text} (PuLP said {pulp.LpStatus[problem.status]})", timings)
