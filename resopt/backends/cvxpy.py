@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from ..errors import SolverError, UnsupportedProblemError
 from ..model import LinearModel, Solution
 from ..result import Status, stopwatch
+from .highs import mip_bound
 
 __all__ = ["solve_cvxpy", "build_cvxpy"]
 
@@ -101,8 +102,7 @@ def solve_cvxpy(model: LinearModel, *, time_limit: float | None = None, mip_gap:
         objective = model.objective_value(values)
         if model.is_mip:
             info = getattr(problem.solver_stats, "extra_stats", None)
-            dual = float(getattr(info, "mip_dual_bound", math.nan))
-            bound = dual if math.isfinite(dual) else math.nan
+            bound = mip_bound(info, objective)
         elif status is Status.OPTIMAL:
             bound = objective
     elif status.has_solution:

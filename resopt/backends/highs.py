@@ -83,6 +83,20 @@ def _map_status(h, is_mip: bool) -> tuple[Status, str]:
     return Status.ERROR, text
 
 
+def mip_bound(info, objective: float) -> float:
+    """HiGHS's MIP dual bound, shifted onto our objective.
+
+    Modelers may drop the objective's constant before HiGHS sees it; the shift
+    ``objective - info.objective_function_value`` puts the bound back on the
+    scale of the objective we report. NaN when HiGHS has no finite bound.
+    """
+    dual = float(getattr(info, "mip_dual_bound", math.nan))
+    primal = float(getattr(info, "objective_function_value", math.nan))
+    if not (math.isfinite(dual) and math.isfinite(primal)):
+        return math.nan
+    return dual + (objective - primal)
+
+
 def solve_highs(model: LinearModel, *, time_limit: float | None = None, mip_gap: float | None = None) -> Solution:
     """Solve ``model`` with HiGHS.
 
@@ -106,9 +120,7 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None, mip_gap:
         x = np.asarray(h.getSolution().col_value, dtype=np.float64)
         objective = model.objective_value(x)
         if model.is_mip:
-            bound = float(info.mip_dual_bound)
-            if not math.isfinite(bound):
-                bound = math.nan
+            bound = mip_bound(info, objective)
         elif status is Status.OPTIMAL:
             bound = objective
     return Solution(status, x, objective, bound, f"HiGHS: {text}", timings)

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from ..errors import UnsupportedProblemError
 from ..model import LinearModel, Solution
 from ..result import Status, stopwatch
-from .highs import _map_status
+from .highs import _map_status, mip_bound
 
 __all__ = ["solve_pulp", "build_pulp"]
 
@@ -74,8 +74,7 @@ def solve_pulp(model: LinearModel, *, time_limit: float | None = None, mip_gap: 
         x = np.array([v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=np.float64)
         objective = model.objective_value(x)
         if model.is_mip:
-            bound = float(h.getInfo().mip_dual_bound)
-            bound = bound if math.isfinite(bound) else math.nan
+            bound = mip_bound(h.getInfo(), objective)
         elif status is Status.OPTIMAL:
             bound = objective
     return Solution(status, x, objective, bound,

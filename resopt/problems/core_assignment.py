@@ -1,0 +1,522 @@
+"""Core assignment with a quadratic deviation cost.
+
+Split ``total`` cores across devices so that each device's share stays close to
+its demand::
+
+    minimize   sum_i w_i (x_i - y_i)^2 + c_i x_i
+    subject to sum_i x_i = total,   min_i <= x_i <= capacity_i,   x integer (optional)
+
+The problem is separable and convex with one coupling constraint. With a
+multiplier ``lam`` on the sum, each device's best response is
+
+* continuous: ``x_i(lam) = clip(y_i + (lam - c_i) / (2 w_i), min_i, capacity_i)``
+* integer: take every unit ``k -> k+1`` whose marginal cost
+  ``w_i (2k + 1 - 2 y_i) + c_i`` is below ``lam``, i.e.
+  ``x_i(lam) = clip(floor(y_i + (lam - c_i) / (2 w_i) + 1/2), min_i, capacity_i)``
+
+and the total is nondecreasing in ``lam``; the ``"exact"`` backend finds the
+right ``lam`` by a safeguarded Newton/secant search in O(n) per step
+(greedy marginal allocation is exact for the integer case, Gross 1956;
+rounding the continuous answer is not). Its bound is the Lagrangian dual
+value ``min_x L(x, lam)``, computed independently of the returned ``x``, so
+the reported gap is a certificate.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .._validate import as_frame, check_scalar, check_unique, numeric_column, require_columns
+from ..backends import Backend, BackendRegistry
+from ..errors import InputError, SolverError, UnsupportedProblemError
+from ..model import LinearModel, Solution
+from ..result import Result, Status, stopwatch
+
+__all__ = ["assign_cores", "CoreAssignmentResult", "CoreAssignmentData", "validate_devices"]
+
+PROBLEM = "core assignment"
+#: Above this many unit increments the integer MILP form is not built.
+MAX_MILP_UNITS = 2_000_000
+
+
+@dataclass(frozen=True)
+class CoreAssignmentData:
+    """Validated arrays of one instance (all float64, length n)."""
+
+    capacity: np.ndarray
+    demand: np.ndarray
+    weight: np.ndarray
+    unit_cost: np.ndarray
+    minimum: np.ndarray
+    total: float
+    integer: bool
+
+    @property
+    def n(self) -> int:
+        return int(self.capacity.size)
+
+    def objective(self, x: np.ndarray) -> float:
+        """``sum w (x - y)^2 + c x`` at ``x``."""
+        d = x - self.demand
+        return float(np.dot(self.weight * d, d) + np.dot(self.unit_cost, x))
+
+
+@dataclass(repr=False, eq=False)
+class CoreAssignmentResult(Result):
+    """Result of :func:`assign_cores`.
+
+    Attributes
+    ----------
+    x : numpy.ndarray or None
+        Cores per device, in the order of the rows of ``devices``.
+    multiplier : float
+        The multiplier of the sum constraint (the marginal cost of one more core)
+        when the backend provides it.
+    devices : pandas.DataFrame
+        The input table.
+    """
+
+    x: np.ndarray | None = None
+    multiplier: float = math.nan
+    devices: pd.DataFrame | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """``devices`` with an ``assigned`` column (NaN when there is no solution)."""
+        frame = self.devices.copy() if self.devices is not None else pd.DataFrame()
+        frame["assigned"] = self.x if self.x is not None else np.nan
+        return frame
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def validate_devices(devices: Any, total: Any, *, integer: bool) -> tuple[pd.DataFrame, CoreAssignmentData]:
+    """Check ``devices`` and ``total``; return the table and its arrays.
+
+    Raises
+    ------
+    InputError
+        Naming the column, the row label and the value of the first problem found.
+    """
+    table = "devices"
+    frame = as_frame(devices, table)
+    require_columns(frame, table, ["capacity", "demand"])
+    check_unique(frame.index, table, "index", frame)
+    whole = {"integer": True} if integer else {}
+    capacity = numeric_column(frame, table, "capacity", minimum=0, **whole)
+    demand = numeric_column(frame, table, "demand")
+    minimum = numeric_column(frame, table, "min", default=0.0, minimum=0, **whole)
+    unit_cost = numeric_column(frame, table, "unit_cost", default=1.0)
+    if "weight" in frame.columns:
+        weight = numeric_column(frame, table, "weight", minimum=0, strict_minimum=True)
+    else:
+        # The source formulation weighs each device by its capacity. A device of
+        # capacity 0 is fixed at 0, so its weight is irrelevant: use 1.
+        weight = np.where(capacity > 0, capacity, 1.0)
+    above = np.flatnonzero(minimum > capacity)
+    if above.size:
+        pos = int(above[0])
+        raise InputError(
+            f"The 'min' column of devices must not exceed 'capacity'. Got min {minimum[pos]:g} "
+            f"above capacity {capacity[pos]:g} at row {frame.index[pos]!r}."
+        )
+    total_value = check_scalar(total, "total")
+    if not isinstance(integer, (bool, np.bool_)):
+        raise InputError(f"'integer' must be True or False. Got {integer!r}.")
+    data = CoreAssignmentData(capacity, demand, weight, unit_cost, minimum, float(total_value), bool(integer))
+    return frame, data
+
+
+def _infeasibility(data: CoreAssignmentData) -> str | None:
+    """Why no assignment exists, quantified; None when one exists."""
+    lo, hi, total = float(data.minimum.sum()), float(data.capacity.sum()), data.total
+    tol = 1e-9 * max(1.0, abs(total), hi)
+    if total > hi + tol:
+        return f"total {total:g} exceeds the total capacity {hi:g} by {total - hi:g} cores."
+    if total < lo - tol:
+        return f"total {total:g} is below the sum of minimums {lo:g} by {lo - total:g} cores."
+    if data.integer and total != math.floor(total):
+        return f"total {total:g} is fractional but integer cores were asked for (integer=True)."
+    return None
+
+
+# ----------------------------------------------------------------------------- exact method
+
+
+def _search_multiplier(count, target: float, lo: float, hi: float, *, done) -> tuple[float, float]:
+    """Safeguarded Newton/secant search on a nondecreasing ``count(lam) -> (value, slope)``.
+
+    Keeps ``count(lo) < target <= count(hi)`` and stops when ``done(lo, hi, value)``.
+    Returns the final bracket.
+    """
+    f_lo, _ = count(lo)
+    f_hi, _ = count(hi)
+    lam = 0.5 * (lo + hi)
+    for _ in range(200):
+        value, slope = count(lam)
+        if value < target:
+            lo, f_lo = lam, value
+        else:
+            hi, f_hi = lam, value
+        if done(lo, hi, value, f_lo, f_hi):
+            break
+        width = hi - lo
+        step = lam + (target - value) / slope if slope > 0 else math.nan
+        if not lo < step < hi:
+            # Regula falsi on the bracket, kept off the ends so it always shrinks.
+            frac = (target - f_lo) / (f_hi - f_lo) if f_hi > f_lo else 0.5
+            step = lo + min(max(frac, 0.05), 0.95) * width
+        if step in (lo, hi) or width <= 4 * np.finfo(float).eps * max(abs(lo), abs(hi), 1.0):
+            break
+        lam = step
+    return lo, hi
+
+
+def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
+    """Exact continuous optimum: ``(x, multiplier, dual bound)``."""
+    b = 0.5 / data.weight
+    a = data.demand - data.unit_cost * b
+    lower, upper, total = data.minimum, data.capacity, data.total
+    scale = 1e-12 * max(1.0, abs(total), float(np.abs(upper).sum()))
+
+    def best_response(lam: float) -> np.ndarray:
+        return np.clip(a + b * lam, lower, upper)
+
+    if total <= lower.sum() + scale:
+        x = lower.copy()
+    elif total >= upper.sum() - scale:
+        x = upper.copy()
+    else:
+
+        def count(lam: float) -> tuple[float, float]:
+            t = a + b * lam
+            free = (t > lower) & (t < upper)
+            return float(np.clip(t, lower, upper).sum()), float(b[free].sum())
+
+        _, lam = _search_multiplier(
+            count, total - scale,
+            float(np.min((lower - a) / b)) - 1.0, float(np.max((upper - a) / b)) + 1.0,
+            done=lambda lo, hi, v, f_lo, f_hi: abs(v - total) <= scale,
+        )
+        lam = _polish_root(a, b, lower, upper, total, lam)
+        x = best_response(lam)
+    lam = _multiplier(data, x)
+    return x, lam, _dual_value(data, lam, best_response(lam))
+
+
+def _polish_root(a, b, lower, upper, total: float, lam: float) -> float:
+    """Newton steps with the active set held fixed: on the right set, one lands on the root exactly."""
+    residual = abs(float(np.clip(a + b * lam, lower, upper).sum()) - total)
+    for _ in range(3):
+        t = a + b * lam
+        free = (t > lower) & (t < upper)
+        if not free.any() or residual == 0.0:
+            break
+        fixed_sum = float(np.clip(t[~free], lower[~free], upper[~free]).sum())
+        candidate = (total - fixed_sum - float(a[free].sum())) / float(b[free].sum())
+        new_residual = abs(float(np.clip(a + b * candidate, lower, upper).sum()) - total)
+        if new_residual > residual:
+            break
+        lam, residual = candidate, new_residual
+    return lam
+
+
+def _marginal(data: CoreAssignmentData, k: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Cost of raising device ``idx`` from ``k`` to ``k + 1`` cores."""
+    return data.weight[idx] * (2.0 * k + 1.0 - 2.0 * data.demand[idx]) + data.unit_cost[idx]
+
+
+def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
+    """Exact integer optimum by thresholding marginal costs: ``(x, multiplier, dual bound)``."""
+    b = 0.5 / data.weight
+    a = data.demand - data.unit_cost * b + 0.5
+    lower, upper, total = data.minimum, data.capacity, data.total
+
+    def x_upto(lam: float) -> np.ndarray:  # every unit with marginal cost <= lam
+        return np.clip(np.floor(a + b * lam), lower, upper)
+
+    def count(lam: float) -> tuple[float, float]:
+        t = a + b * lam
+        free = (t > lower) & (t < upper)
+        return float(np.clip(np.floor(t), lower, upper).sum()), float(b[free].sum())
+
+    if total <= lower.sum():
+        x = lower.copy()
+    else:
+        batch = max(4096, data.n // 64)  # few enough units to select explicitly
+        lo, hi = _search_multiplier(
+            count, total,
+            float(np.min((lower - a) / b)) - 1.0, float(np.max((upper - a + 1.0) / b)) + 1.0,
+            done=lambda lo, hi, v, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total,
+        )
+        base, top = x_upto(lo), x_upto(hi)
+        need = int(round(total - base.sum()))
+        # The units between the bracket ends, cheapest first, ties to the lowest device index.
+        extra = (top - base).astype(np.int64)
+        dev = np.repeat(np.arange(data.n), extra)
+        offset = np.arange(dev.size) - np.repeat(np.cumsum(extra) - extra, extra)
+        costs = _marginal(data, base[dev] + offset, dev)
+        if 0 < need < costs.size:
+            cut = np.partition(costs, need - 1)[need - 1]
+            below = np.flatnonzero(costs < cut)
+            ties = np.flatnonzero(costs == cut)[: need - below.size]
+            chosen = np.concatenate([below, ties])
+        else:
+            chosen = np.arange(min(max(need, 0), costs.size))
+        x = _repair_integer(data, base + np.bincount(dev[chosen], minlength=data.n))
+    lam = _multiplier(data, x)
+    return x, lam, _dual_value(data, lam, _integer_best_response(data, lam))
+
+
+def _last_next(data: CoreAssignmentData, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Marginal cost of each device's last unit (-inf at min) and next unit (+inf at capacity).
+
+    For integer cores these are the unit costs ``f(x) - f(x-1)`` and ``f(x+1) - f(x)``;
+    for continuous cores both are the derivative ``f'(x)``.
+    """
+    if data.integer:
+        last_cost, next_cost = _marginal(data, x - 1.0), _marginal(data, x)
+    else:
+        last_cost = next_cost = data.unit_cost + 2.0 * data.weight * (x - data.demand)
+    return (np.where(x > data.minimum, last_cost, -np.inf),
+            np.where(x < data.capacity, next_cost, np.inf))
+
+
+def _repair_integer(data: CoreAssignmentData, x: np.ndarray, max_swaps: int = 10_000) -> np.ndarray:
+    """Move units from the costliest last unit to the cheapest next unit until no swap pays.
+
+    The threshold search already returns an optimum; this only undoes ties that
+    floating-point rounding put on the wrong side of the threshold.
+    """
+    x = x.copy()
+    for _ in range(max_swaps):
+        last, nxt = _last_next(data, x)
+        give, take = int(np.argmax(last)), int(np.argmin(nxt))
+        tol = 1e-12 * max(1.0, abs(last[give]), abs(nxt[take]))
+        if give == take or last[give] <= nxt[take] + tol:
+            return x
+        x[give] -= 1.0
+        x[take] += 1.0
+    raise SolverError("core assignment: the integer exchange repair did not converge")
+
+
+def _multiplier(data: CoreAssignmentData, x: np.ndarray) -> float:
+    """A multiplier of the sum constraint: between the costliest unit taken and the cheapest left."""
+    last, nxt = _last_next(data, x)
+    hi_last, lo_next = float(last.max(initial=-np.inf)), float(nxt.min(initial=np.inf))
+    if math.isfinite(hi_last) and math.isfinite(lo_next):
+        return 0.5 * (hi_last + lo_next)
+    if math.isfinite(hi_last):
+        return hi_last
+    return lo_next if math.isfinite(lo_next) else 0.0
+
+
+def _integer_best_response(data: CoreAssignmentData, lam: float) -> np.ndarray:
+    """``argmin over integer x in [min, capacity] of f_i(x) - lam x``, per device, computed afresh."""
+    guess = np.clip(np.floor(data.demand + (lam - data.unit_cost) / (2 * data.weight) + 0.5),
+                    data.minimum, data.capacity)
+    best, best_val = guess, _lagrangian_terms(data, guess, lam)
+    for shift in (-1.0, 1.0):  # guard against rounding at the breakpoints
+        cand = np.clip(guess + shift, data.minimum, data.capacity)
+        val = _lagrangian_terms(data, cand, lam)
+        better = val < best_val
+        best, best_val = np.where(better, cand, best), np.where(better, val, best_val)
+    return best
+
+
+def _lagrangian_terms(data: CoreAssignmentData, x: np.ndarray, lam: float) -> np.ndarray:
+    d = x - data.demand
+    return data.weight * d * d + (data.unit_cost - lam) * x
+
+
+def _dual_value(data: CoreAssignmentData, lam: float, x_min: np.ndarray) -> float:
+    """Lagrangian dual value at ``lam``, given the minimizer ``x_min`` of ``L(., lam)``.
+
+    ``min_x sum f_i(x_i) - lam (sum x - total)`` is a lower bound on the optimum
+    for every ``lam`` (weak duality); ``x_min`` is computed from ``lam`` alone.
+    """
+    return float(_lagrangian_terms(data, x_min, lam).sum() + lam * data.total)
+
+
+def _solve_exact(data: CoreAssignmentData, *, time_limit: float | None) -> dict[str, Any]:
+    x, lam, bound = (_exact_integer if data.integer else _exact_continuous)(data)
+    kind = "integer marginal threshold" if data.integer else "multiplier search"
+    return {"x": x, "multiplier": lam, "bound": bound, "status": Status.OPTIMAL,
+            "solver_status": f"exact ({kind}), dual bound at multiplier {lam:.6g}"}
+
+
+# ----------------------------------------------------------------------------- model forms
+
+
+def build_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_array | None]:
+    """The canonical model: a diagonal QP (continuous) or the incremental MILP (integer).
+
+    For integer cores, ``x_i = min_i + sum_k d_ik`` with binary ``d_ik`` for each
+    unit ``k in [min_i, capacity_i)`` at its marginal cost; the convex quadratic
+    is thus linearized exactly at integer points. Returns the model and the
+    matrix mapping its columns back to ``x`` (None for the QP).
+    """
+    n, total = data.n, data.total
+    if not data.integer:
+        model = LinearModel(
+            c=data.unit_cost - 2.0 * data.weight * data.demand,
+            q=2.0 * data.weight,
+            offset=float(np.dot(data.weight, data.demand**2)),
+            A=sp.csr_array(np.ones((1, n))),
+            row_lower=[total],
+            row_upper=[total],
+            col_lower=data.minimum,
+            col_upper=data.capacity,
+            name="core_assignment_qp",
+        )
+        return model, None
+    units = (data.capacity - data.minimum).astype(np.int64)
+    if units.sum() > MAX_MILP_UNITS:
+        raise UnsupportedProblemError(
+            f"The integer MILP form of core assignment would need {int(units.sum()):,} binary "
+            f"variables (limit {MAX_MILP_UNITS:,}); use backend='exact'."
+        )
+    dev = np.repeat(np.arange(n), units)
+    k = data.minimum[dev] + (np.arange(dev.size) - np.repeat(np.cumsum(units) - units, units))
+    model = LinearModel(
+        c=_marginal(data, k, dev),
+        offset=data.objective(data.minimum),
+        A=sp.csr_array(np.ones((1, dev.size))),
+        row_lower=[total - data.minimum.sum()],
+        row_upper=[total - data.minimum.sum()],
+        col_lower=0.0,
+        col_upper=1.0,
+        integrality=np.ones(dev.size, dtype=bool),
+        name="core_assignment_milp",
+    )
+    to_x = sp.csr_array((np.ones(dev.size), (dev, np.arange(dev.size))), shape=(n, dev.size))
+    return model, to_x
+
+
+def _model_backend(solver):
+    def solve(data: CoreAssignmentData, *, time_limit: float | None) -> dict[str, Any]:
+        model, to_x = build_model(data)
+        sol: Solution = solver(model, time_limit=time_limit, mip_gap=1e-9 if data.integer else None)
+        x = None
+        if sol.x is not None:
+            x = data.minimum + to_x @ np.round(sol.x) if to_x is not None else sol.x
+        return {"x": x, "bound": sol.bound, "status": sol.status, "solver_status": sol.solver_status,
+                "timings": sol.timings}
+
+    return solve
+
+
+def _lazy(module: str, name: str):
+    def call(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(module, __package__), name)(*args, **kwargs)
+
+    return call
+
+
+BACKENDS = BackendRegistry(
+    PROBLEM,
+    [
+        Backend("exact", _solve_exact, frozenset({"continuous", "integer"})),
+        Backend("highs", _model_backend(_lazy("..backends.highs", "solve_highs")),
+                frozenset({"continuous", "integer", "time_limit"}), ("highspy",)),
+        Backend("cvxpy", _model_backend(_lazy("..backends.cvxpy", "solve_cvxpy")),
+                frozenset({"continuous", "integer", "time_limit"}), ("cvxpy", "highspy")),
+        Backend("pulp", _model_backend(_lazy("..backends.pulp", "solve_pulp")),
+                frozenset({"integer", "time_limit"}), ("pulp", "highspy")),
+    ],
+)
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def assign_cores(
+    devices: Any,
+    total: float,
+    *,
+    integer: bool = True,
+    backend: str = "auto",
+    time_limit: float | None = None,
+) -> CoreAssignmentResult:
+    """Split ``total`` cores across devices at least quadratic deviation cost.
+
+    Solves ``minimize sum w_i (x_i - y_i)^2 + unit_cost_i x_i`` subject to
+    ``sum x_i = total`` and ``min_i <= x_i <= capacity_i`` (integer ``x`` when
+    ``integer=True``).
+
+    Parameters
+    ----------
+    devices : DataFrame or mapping of column -> sequence
+        ``capacity`` (>= 0) and ``demand`` (the target ``y``) are required;
+        ``weight`` (> 0, default: the capacity), ``unit_cost`` (default 1) and
+        ``min`` (default 0) are optional. The index labels the devices.
+    total : float
+        Cores to hand out.
+    integer : bool, default True
+        Whole cores per device.
+    backend : {"auto", "exact", "highs", "cvxpy", "pulp"}
+        ``"exact"`` is vectorized NumPy and exact for both cases; ``"highs"`` and
+        ``"cvxpy"`` solve the QP (continuous) or the exact MILP form (integer)
+        with HiGHS; ``"pulp"`` solves the MILP form only. ``"auto"`` runs ``"exact"``.
+    time_limit : float, optional
+        Seconds, passed to the solver backends.
+
+    Returns
+    -------
+    CoreAssignmentResult
+        ``x`` in the order of the rows of ``devices``; ``to_frame()`` adds an
+        ``assigned`` column. Infeasible input gives status ``infeasible`` with
+        the shortfall in the message.
+
+    Raises
+    ------
+    InputError
+        Bad input, naming the column, the row and the value.
+
+    Examples
+    --------
+    >>> res = assign_cores({"capacity": [4, 2], "demand": [3, 2]}, total=5)
+    >>> res.x.tolist(), res.objective
+    ([3.0, 2.0], 5.0)
+    """
+    start = time.perf_counter()
+    timings: dict[str, float] = {}
+    with stopwatch(timings, "validate"):
+        frame, data = validate_devices(devices, total, integer=integer)
+        if time_limit is not None:
+            check_scalar(time_limit, "time_limit", minimum=0, strict_minimum=True)
+        chosen = BACKENDS.resolve(backend, needs={"integer" if data.integer else "continuous"})
+    result = CoreAssignmentResult(status=Status.ERROR, backend=chosen.name, problem=PROBLEM, devices=frame)
+    reason = _infeasibility(data)
+    if reason is not None:
+        result.status, result.message = Status.INFEASIBLE, reason
+    else:
+        with stopwatch(timings, "solve"):
+            out = chosen.solve(data, time_limit=time_limit)
+        timings.update({f"solver_{k}": v for k, v in out.get("timings", {}).items()})
+        result.status = out["status"]
+        result.bound = float(out["bound"])
+        result.multiplier = float(out.get("multiplier", math.nan))
+        if out["x"] is not None and result.status.has_solution:
+            result.x = np.asarray(out["x"], dtype=np.float64)
+            result.objective = data.objective(result.x)
+        result.message = _describe(result, data) + f" Solver status: {out['solver_status']}."
+    result.timings = timings
+    result.runtime_s = time.perf_counter() - start
+    return result
+
+
+def _describe(result: CoreAssignmentResult, data: CoreAssignmentData) -> str:
+    kind = "integer" if data.integer else "continuous"
+    if result.x is None:
+        return f"No {kind} assignment of {data.total:g} cores over {data.n} devices."
+    return f"Assigned {result.x.sum():g} of {data.total:g} cores over {data.n} devices ({kind})."
