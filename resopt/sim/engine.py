@@ -1,0 +1,267 @@
+"""The public entry points: :func:`simulate` and :func:`compare_policies`.
+
+Input is checked here, once; :mod:`resopt.sim.policies` only ever sees clean
+float arrays in arrival order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .._validate import as_frame, check_unique, numeric_column, require_columns
+from ..errors import InputError
+from .metrics import compute_metrics
+from .policies import POLICIES, run_policy
+from .result import ScheduleResult
+
+__all__ = ["simulate", "compare_policies"]
+
+_TABLE = "tasks"
+
+
+class _Tasks(NamedTuple):
+    frame: pd.DataFrame
+    ids: np.ndarray
+    arrival: np.ndarray
+    duration: np.ndarray
+
+
+def _check_policy(policy: Any) -> str:
+    known = ", ".join(POLICIES)
+    if isinstance(policy, str) and policy in POLICIES:
+        return policy
+    hint = ""
+    if isinstance(policy, str):
+        close = difflib.get_close_matches(policy.strip().lower(), POLICIES, n=1)
+        if close:
+            hint = f" Did you mean '{close[0]}'?"
+    raise InputError(f"Unknown policy {policy!r}. Known policies: {known}.{hint}")
+
+
+def _read_tasks(tasks: Any) -> _Tasks:
+    df = as_frame(tasks, _TABLE)
+    require_columns(df, _TABLE, ["task", "arrival", "duration"])
+    ids = df["task"].to_numpy()
+    missing = pd.isna(df["task"]).to_numpy()
+    if missing.any():
+        pos = int(np.flatnonzero(missing)[0])
+        raise InputError(
+            f"The 'task' column of {_TABLE} must not have missing values. "
+            f"Got {ids[pos]!r} at row {df.index[pos]!r}."
+        )
+    if not pd.Index(ids).is_unique:
+        check_unique(ids, _TABLE, "task", df)
+    arrival = numeric_column(df, _TABLE, "arrival", minimum=0)
+    duration = numeric_column(df, _TABLE, "duration", minimum=0, strict_minimum=True)
+    return _Tasks(df, ids, arrival, duration)
+
+
+def _read_machines(machines: Any) -> np.ndarray:
+    """A count of identical speed-1 machines, or a sequence of speeds, as a float array."""
+    usage = "a number of machines (at least 1) or a sequence of positive machine speeds"
+    if isinstance(machines, (bool, np.bool_)) or isinstance(machines, str):
+        raise InputError(f"'machines' must be {usage}. Got {machines!r}.")
+    if isinstance(machines, (int, np.integer, float, np.floating)):
+        count = float(machines)
+        if not np.isfinite(count) or count != int(count):
+            raise InputError(f"'machines' must be {usage}. Got {machines!r}.")
+        if count < 1:
+            raise InputError(f"'machines' must be at least 1. Got {machines!r}.")
+        return np.ones(int(count), dtype=np.float64)
+    if isinstance(machines, (Sequence, np.ndarray, pd.Series, pd.Index)):
+        values = list(machines.tolist() if hasattr(machines, "tolist") else machines)
+        if not values:
+            raise InputError(f"'machines' must be {usage}. Got an empty sequence: there must be at least 1 machine.")
+        for pos, v in enumerate(values):
+            ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+            if not ok or not np.isfinite(v) or v <= 0:
+                raise InputError(
+                    f"Every machine speed must be a positive finite number. Got {v!r} for machine {pos}."
+                )
+        return np.asarray(values, dtype=np.float64)
+    raise InputError(f"'machines' must be {usage}. Got {type(machines).__name__}.")
+
+
+def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float) -> ScheduleResult:
+    order = np.argsort(data.arrival, kind="stable")  # arrival order; ties keep table order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    run = run_policy(policy, data.arrival[order], data.duration[order], speeds)
+    arrival = data.arrival
+    machine = run.machine[rank]
+    start = run.start[rank]
+    completion = run.completion[rank]
+    service = run.service[rank]
+    # waiting = completion - arrival - service, written so that it is exactly the
+    # queueing before the first start plus the gaps between run pieces.
+    waiting = (start - arrival) + np.maximum(completion - start - service, 0.0)
+    schedule = pd.DataFrame(
+        {
+            "task": data.ids,
+            "machine": machine,
+            "start": start,
+            "completion": completion,
+            "waiting": waiting,
+            "turnaround": completion - arrival,
+            "arrival": arrival,
+            "duration": data.duration,
+            "service": service,
+        },
+        index=data.frame.index,
+    )
+    seg_order = np.lexsort((run.seg_machine, run.seg_start))
+    segments = pd.DataFrame(
+        {
+            "task": data.ids[order[run.seg_task[seg_order]]],
+            "machine": run.seg_machine[seg_order],
+            "start": run.seg_start[seg_order],
+            "end": run.seg_end[seg_order],
+        }
+    )
+    scalars, busy = compute_metrics(
+        arrival, completion, waiting, run.seg_machine, run.seg_start, run.seg_end, speeds.size
+    )
+    metrics: dict[str, Any] = dict(scalars)
+    metrics["busy_time"] = pd.Series(busy, index=pd.RangeIndex(speeds.size, name="machine"), name="busy_time")
+    return ScheduleResult(
+        policy=policy,
+        speeds=tuple(speeds.tolist()),
+        schedule=schedule,
+        segments=segments,
+        metrics=metrics,
+        runtime_s=time.perf_counter() - started,
+    )
+
+
+def simulate(tasks: Any, machines: Any = 1, *, policy: str = "fcfs") -> ScheduleResult:
+    """Simulate a scheduling or load-balancing policy on a set of tasks.
+
+    Parameters
+    ----------
+    tasks : DataFrame or mapping of column -> sequence
+        Columns ``task`` (unique id), ``arrival`` (>= 0) and ``duration``
+        (> 0, the time the task takes on a machine of speed 1).
+    machines : int or sequence of float, default 1
+        A number of identical machines of speed 1, or one speed per machine:
+        a task of duration ``d`` takes ``d / speed`` on that machine. The
+        speeds are also the weights of the ``weighted`` policy.
+    policy : str, default "fcfs"
+        Dispatch policies bind each task to a machine on arrival; every
+        machine then serves its own queue first come first served, without
+        preemption:
+
+        - ``"round_robin"``: the k-th arriving task (from 0) goes to machine ``k mod m``.
+        - ``"least_connections"``: to the machine with the fewest tasks bound
+          to it and not yet finished at that instant (ties: lowest index).
+        - ``"weighted"``: smooth weighted round robin over the speeds (each
+          pick adds every machine's weight to its score, takes the highest
+          score, ties to the lowest index, and subtracts the total weight
+          from it). Speeds are read as exact fractions with denominators up
+          to 10**6, so 0.1 means 1/10.
+
+        Queue policies keep one shared queue; a machine that falls idle takes
+        the next task:
+
+        - ``"fcfs"``: earliest arrival.
+        - ``"sjf"``: shortest duration, non-preemptive.
+        - ``"srtf"``: shortest remaining work, preemptive: at every arrival
+          and completion the ``m`` tasks with the least remaining work run.
+          A running task that stays among them keeps its machine; tasks that
+          enter take the free machines, least remaining work on the lowest
+          index. With unequal speeds, a task's service time is the time it
+          actually ran, which depends on where it ran.
+
+        Ties: completions at an instant happen before arrivals at that
+        instant; tasks with equal keys go by earlier arrival, then by their
+        order in the table; idle machines are filled lowest index first (for
+        the queue policies, regardless of speed).
+
+    Returns
+    -------
+    ScheduleResult
+        ``schedule`` (one row per task, in table order), ``segments`` (every
+        run piece), ``metrics``, ``plot()``.
+
+    Raises
+    ------
+    InputError
+        Missing columns, NaN, negative arrivals, durations <= 0, duplicate
+        task ids, zero machines or bad speeds, an unknown policy.
+
+    Examples
+    --------
+    >>> import resopt
+    >>> tasks = {"task": ["a", "b", "c"], "arrival": [0, 0, 1], "duration": [4, 2, 1]}
+    >>> r = resopt.simulate(tasks, 1, policy="sjf")
+    >>> print(r.schedule[["task", "start", "completion", "waiting"]].to_string(index=False))
+    task  start  completion  waiting
+       a    3.0         7.0      3.0
+       b    0.0         2.0      0.0
+       c    2.0         3.0      1.0
+    >>> r.metrics["mean_waiting"], r.metrics["makespan"]
+    (1.3333333333333333, 7.0)
+
+    With machine speeds 2 and 1, ``srtf`` puts the shortest task on machine 0:
+
+    >>> print(resopt.simulate(tasks, [2, 1], policy="srtf").segments.to_string(index=False))
+    task  machine  start  end
+       b        0    0.0  1.0
+       a        1    0.0  4.0
+       c        0    1.0  1.5
+    """
+    started = time.perf_counter()
+    name = _check_policy(policy)
+    speeds = _read_machines(machines)
+    return _run(_read_tasks(tasks), speeds, name, started)
+
+
+def compare_policies(
+    tasks: Any, machines: Any, policies: str | Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Run several policies on the same tasks and machines; one row per policy.
+
+    Parameters
+    ----------
+    tasks, machines
+        As for :func:`simulate`.
+    policies : str or iterable of str, optional
+        Which policies, in the order of the rows; all six when omitted
+        (``round_robin``, ``least_connections``, ``weighted``, ``fcfs``,
+        ``sjf``, ``srtf``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``policy``; columns ``mean_waiting``, ``max_waiting``,
+        ``mean_turnaround``, ``makespan``, ``utilization``,
+        ``average_load``, ``load_imbalance`` and ``busy_time_<j>`` for each
+        machine ``j``.
+
+    Examples
+    --------
+    >>> import resopt
+    >>> tasks = {"task": [1, 2, 3, 4], "arrival": [0, 0, 1, 1], "duration": [3, 1, 2, 1]}
+    >>> table = resopt.compare_policies(tasks, 2, ["round_robin", "sjf"])
+    >>> print(table[["mean_waiting", "makespan", "load_imbalance"]].to_string(index_names=False))
+                 mean_waiting  makespan  load_imbalance
+    round_robin          0.50       5.0        1.428571
+    sjf                  0.25       4.0        1.142857
+    """
+    if policies is None:
+        names = list(POLICIES)
+    else:
+        names = [_check_policy(p) for p in ([policies] if isinstance(policies, str) else list(policies))]
+        if not names:
+            raise InputError(f"'policies' must name at least one policy. Known policies: {', '.join(POLICIES)}.")
+    speeds = _read_machines(machines)
+    data = _read_tasks(tasks)
+    rows = {name: _run(data, speeds, name, time.perf_counter()).summary() for name in names}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "policy"
+    return table

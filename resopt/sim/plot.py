@@ -1,0 +1,49 @@
+"""Gantt chart of a schedule (matplotlib, imported only when a plot is drawn)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import BackendUnavailableError
+
+__all__ = ["gantt"]
+
+_LABEL_LIMIT = 60  # above this many run pieces, bars are not labelled
+
+
+def gantt(segments: pd.DataFrame, machines: int, *, ax: Any = None, title: str = "") -> Any:
+    """Draw one row per machine and one bar per run piece; return the Axes.
+
+    Bars of the same task share a colour, so a preempted task is easy to
+    follow across machines; with few pieces each bar is labelled with its task.
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover - exercised only without matplotlib
+        raise BackendUnavailableError(
+            'Plotting a schedule needs matplotlib: pip install "resopt[plot]"'
+        ) from None
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.6 * max(machines, 1) + 1.2))
+    cmap = plt.get_cmap("tab20")
+    tasks = pd.unique(segments["task"]) if len(segments) else np.array([])
+    colour_of = {task: cmap(pos % cmap.N) for pos, task in enumerate(tasks)}
+    label = len(segments) <= _LABEL_LIMIT
+    for j, pieces in segments.groupby("machine", sort=True):
+        left = pieces["start"].to_numpy()
+        width = pieces["end"].to_numpy() - left
+        colours = [colour_of[task] for task in pieces["task"]]
+        ax.barh(int(j), width, left=left, height=0.6, color=colours, edgecolor="black", linewidth=0.5)
+        if label:
+            for x, w, task in zip(left, width, pieces["task"]):
+                ax.text(x + w / 2, int(j), str(task), ha="center", va="center", fontsize=8)
+    ax.set_yticks(range(machines))
+    ax.set_yticklabels([f"machine {j}" for j in range(machines)])
+    ax.set_ylim(machines - 0.5, -0.5)
+    ax.set_xlabel("time")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,107 @@
+"""ScheduleResult: what :func:`resopt.simulate` returns.
+
+A simulation is not an optimization (no status, objective or bound), so this
+is its own small type rather than a :class:`resopt.Result`.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .metrics import SCALAR_METRICS
+
+__all__ = ["ScheduleResult"]
+
+
+@dataclass(repr=False, eq=False)
+class ScheduleResult:
+    """The schedule a policy produced, its run pieces and its metrics.
+
+    Attributes
+    ----------
+    policy : str
+        The policy that ran.
+    speeds : tuple of float
+        Speed of each machine (machine ``j`` is row ``j``).
+    schedule : pandas.DataFrame
+        One row per task, in the order of the input table: ``task``,
+        ``machine`` (for ``srtf``, the machine it completed on), ``start``
+        (first start), ``completion``, ``waiting`` (completion - arrival -
+        service), ``turnaround`` (completion - arrival), then ``arrival``,
+        ``duration`` and ``service`` (time actually spent running).
+    segments : pandas.DataFrame
+        Every run piece: ``task``, ``machine``, ``start``, ``end``, sorted by
+        start then machine. One per task except under ``srtf``.
+    metrics : dict
+        ``mean_waiting``, ``max_waiting``, ``mean_turnaround``, ``makespan``,
+        ``utilization``, ``average_load``, ``load_imbalance`` (floats) and
+        ``busy_time`` (a Series indexed by machine); see
+        :mod:`resopt.sim.metrics` for the definitions.
+    runtime_s : float
+        Wall time of the call, validation included.
+    """
+
+    policy: str
+    speeds: tuple[float, ...]
+    schedule: pd.DataFrame
+    segments: pd.DataFrame
+    metrics: dict[str, Any] = field(default_factory=dict)
+    runtime_s: float = 0.0
+
+    @property
+    def busy_time(self) -> pd.Series:
+        """Busy time per machine (the same Series as ``metrics['busy_time']``)."""
+        return self.metrics["busy_time"]
+
+    def summary(self) -> dict[str, float]:
+        """The scalar metrics plus ``busy_time_<j>`` per machine: one row of :func:`compare_policies`."""
+        row = {name: self.metrics[name] for name in SCALAR_METRICS}
+        row.update({f"busy_time_{j}": float(v) for j, v in self.busy_time.items()})
+        return row
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-task schedule (a copy)."""
+        return self.schedule.copy()
+
+    def plot(self, ax: Any = None) -> Any:
+        """Draw a Gantt chart (one row per machine, one bar per run piece) and return the Axes.
+
+        Needs matplotlib (``pip install "resopt[plot]"``); raises
+        :class:`~resopt.errors.BackendUnavailableError` without it.
+        """
+        from .plot import gantt
+
+        return gantt(self.segments, len(self.speeds), ax=ax, title=f"{self.policy} schedule")
+
+    def _lines(self) -> list[tuple[str, str]]:
+        lines = [(name, f"{self.metrics[name]:.6g}") for name in SCALAR_METRICS]
+        busy = ", ".join(f"{v:.6g}" for v in self.busy_time.to_numpy()[:8])
+        if len(self.busy_time) > 8:
+            busy += ", ..."
+        lines.append(("busy_time", f"[{busy}]"))
+        lines.append(("runtime_s", f"{self.runtime_s:.4f}"))
+        return lines
+
+    def _title(self) -> str:
+        speeds = set(self.speeds)
+        kind = "" if speeds == {1.0} else (f", speed {self.speeds[0]:g}" if len(speeds) == 1 else ", mixed speeds")
+        return f"policy={self.policy!r}, tasks={len(self.schedule)}, machines={len(self.speeds)}{kind}"
+
+    def __repr__(self) -> str:
+        lines = self._lines()
+        width = max(len(k) for k, _ in lines)
+        body = "\n".join(f"  {k.rjust(width)}: {v}" for k, v in lines)
+        return f"ScheduleResult({self._title()})\n{body}"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:right'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self._lines()
+        )
+        head = f"<b>ScheduleResult</b> ({html.escape(self._title())})"
+        return f"<div>{head}<table>{rows}</table>{self.schedule.head(20).to_html(max_rows=20)}</div>"
