@@ -1,0 +1,329 @@
+"""Validation of the placement inputs: three tables in, one :class:`PlacementInput` out.
+
+Everything below this module works on NumPy arrays; every check raises
+:class:`~resopt.errors.InputError` naming the table, the column, the row and the
+value. Conventions (all documented in :func:`resopt.place_workloads`):
+
+- ``accelerator``, ``clouds`` and ``regions`` of a workload list allowed values
+  joined by ``|``; ``*`` or an empty cell means "any".
+- An empty ``capacity_gpus`` / ``spot_capacity_gpus`` means unlimited, an empty
+  ``spot_price_per_hour`` means no spot market, an empty ``unplaced_penalty``
+  means the replica must be placed.
+- A region is identified by ``(cloud, region)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..._validate import (
+    as_frame,
+    bool_column,
+    check_scalar,
+    check_unique,
+    numeric_column,
+    require_columns,
+    text_column,
+)
+from ...errors import InputError
+
+__all__ = ["PlacementInput", "validate_inputs", "MODES", "DEFAULT_EGRESS"]
+
+#: Modes of a placement, in the order of the mode codes 0, 1, 2.
+MODES = ("reserved", "on_demand", "spot")
+
+#: Default egress rates (USD/GB): within a region, between regions of one cloud, between clouds.
+DEFAULT_EGRESS = (0.0, 0.02, 0.09)
+
+WORKLOAD_COLUMNS = ("workload", "gpus", "hours", "accelerator")
+OFFERING_COLUMNS = ("cloud", "region", "instance_type", "accelerator", "accelerator_count", "price_per_hour")
+EGRESS_COLUMNS = ("src_cloud", "dst_cloud", "usd_per_gb")
+
+
+@dataclass
+class PlacementInput:
+    """Validated placement data as arrays (W workloads, O offerings).
+
+    ``allowed`` is the boolean compatibility of each workload *profile* (its
+    accelerator, cloud and region restrictions) with each offering: workload
+    ``i`` may use offering ``j`` when ``allowed[profile[i], j]``.
+    """
+
+    workload_ids: np.ndarray
+    gpus: np.ndarray
+    hours: np.ndarray
+    replicas: np.ndarray
+    spread: np.ndarray
+    spot_ok: np.ndarray
+    penalty: np.ndarray  # inf: must be placed
+    data_gb: np.ndarray
+    data_loc: np.ndarray  # index into data_locations, -1: no data
+    accel_req: np.ndarray  # the workload's accelerator text
+    cloud_req: np.ndarray
+    region_req: np.ndarray
+    profile: np.ndarray
+    allowed: np.ndarray  # (profiles, O) bool
+
+    off_cloud: np.ndarray
+    off_region: np.ndarray
+    off_type: np.ndarray
+    off_accel: np.ndarray
+    accel_count: np.ndarray
+    price: np.ndarray
+    spot_price: np.ndarray  # NaN: no spot
+    capacity: np.ndarray  # (O, 3) GPUs per mode, inf: unlimited
+    throughput: np.ndarray
+    gpu_watts: np.ndarray
+    carbon: np.ndarray
+    off_loc: np.ndarray  # index into locations
+    off_cloud_code: np.ndarray
+    clouds: np.ndarray  # distinct clouds of the catalog
+    locations: list[tuple[str, str]]
+    egress_rate: np.ndarray  # (data locations, locations) USD/GB
+
+    budget: float | None = None
+    max_cloud_share: float | None = None
+    carbon_price: float = 0.0
+    offering_labels: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+
+    @property
+    def num_workloads(self) -> int:
+        return int(self.gpus.size)
+
+    @property
+    def num_offerings(self) -> int:
+        return int(self.price.size)
+
+    @property
+    def num_replicas(self) -> int:
+        return int(self.replicas.sum())
+
+    def subset(self, workloads: np.ndarray, capacity: np.ndarray | None = None,
+               budget: float | None = None) -> PlacementInput:
+        """A copy restricted to some workloads (and optionally other capacities / budget)."""
+        idx = np.asarray(workloads)
+        per_w = {"workload_ids", "gpus", "hours", "replicas", "spread", "spot_ok", "penalty", "data_gb",
+                 "data_loc", "accel_req", "cloud_req", "region_req", "profile"}
+        kwargs: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            kwargs[name] = value[idx] if name in per_w else value
+        if capacity is not None:
+            kwargs["capacity"] = capacity
+        kwargs["budget"] = budget if budget is not None else self.budget
+        return PlacementInput(**kwargs)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.strip() for t in str(text).split("|") if t.strip()]
+
+
+def _any(text: str) -> bool:
+    toks = _tokens(text)
+    return not toks or toks == ["*"]
+
+
+def _check_known(values: np.ndarray, known: set[str], table: str, column: str, df: pd.DataFrame,
+                 what: str) -> None:
+    for pos, text in enumerate(values):
+        if _any(text):
+            continue
+        for tok in _tokens(text):
+            if tok == "*":
+                continue
+            if tok not in known:
+                close = difflib.get_close_matches(tok, sorted(known), n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                label = repr(df.index[pos])
+                raise InputError(
+                    f"The '{column}' column of {table} names {what} that no offering has. Got {tok!r} "
+                    f"at row {label}.{hint} Known: {', '.join(sorted(known)[:20])}."
+                )
+
+
+def _frame_labels(df: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """Index ``df`` by its id column so messages name the workload, not a position."""
+    out = df.copy()
+    out.index = pd.Index(ids, dtype=object)
+    return out
+
+
+def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    table = "workloads"
+    df = as_frame(raw, table)
+    require_columns(df, table, WORKLOAD_COLUMNS)
+    if len(df) == 0:
+        raise InputError("workloads is empty: give at least one workload.")
+    ids = text_column(df, table, "workload")
+    check_unique(ids, table, "workload", df)
+    df = _frame_labels(df, ids)
+    out: dict[str, np.ndarray] = {"workload_ids": ids}
+    out["gpus"] = numeric_column(df, table, "gpus", minimum=1, integer=True)
+    out["hours"] = numeric_column(df, table, "hours", minimum=0, strict_minimum=True)
+    out["accel_req"] = text_column(df, table, "accelerator")
+    out["replicas"] = numeric_column(df, table, "replicas", default=1, minimum=1, integer=True).astype(np.int64)
+    out["spread"] = bool_column(df, table, "spread")
+    out["spot_ok"] = bool_column(df, table, "spot_ok")
+    out["cloud_req"] = text_column(df, table, "clouds", default="")
+    out["region_req"] = text_column(df, table, "regions", default="")
+    out["data_cloud"] = text_column(df, table, "data_cloud", default="")
+    out["data_region"] = text_column(df, table, "data_region", default="")
+    data_gb = numeric_column(df, table, "data_gb", default=0.0, minimum=0, allow_missing=True)
+    out["data_gb"] = np.nan_to_num(data_gb, nan=0.0)
+    pen = numeric_column(df, table, "unplaced_penalty", default=math.inf, minimum=0,
+                         allow_missing=True, allow_inf=True)
+    out["penalty"] = np.where(np.isnan(pen), np.inf, pen)
+    lost = np.flatnonzero((out["data_gb"] > 0) & (out["data_cloud"] == ""))
+    if lost.size:
+        pos = int(lost[0])
+        raise InputError(
+            f"The 'data_cloud' column of workloads must say where the data lives when 'data_gb' > 0. "
+            f"Got {df['data_cloud'].iloc[pos] if 'data_cloud' in df.columns else None!r} at row {ids[pos]!r}."
+        )
+    return df, out
+
+
+def _offerings(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    table = "offerings"
+    df = as_frame(raw, table)
+    require_columns(df, table, OFFERING_COLUMNS)
+    if len(df) == 0:
+        raise InputError("offerings is empty: give at least one offering.")
+    out: dict[str, np.ndarray] = {}
+    for col in ("cloud", "region", "instance_type", "accelerator"):
+        out[col] = text_column(df, table, col)
+    out["accelerator_count"] = numeric_column(df, table, "accelerator_count", minimum=0, strict_minimum=True)
+    out["price"] = numeric_column(df, table, "price_per_hour", minimum=0)
+    out["spot_price"] = numeric_column(df, table, "spot_price_per_hour", default=math.nan, minimum=0,
+                                       allow_missing=True)
+
+    def capacity(col: str, empty: float) -> np.ndarray:
+        v = numeric_column(df, table, col, default=empty, minimum=0, allow_missing=True, allow_inf=True)
+        return np.where(np.isnan(v), empty, v)
+
+    cap = np.empty((len(df), 3))
+    cap[:, 0] = capacity("reserved_gpus", 0.0)
+    cap[:, 1] = capacity("capacity_gpus", math.inf)
+    cap[:, 2] = np.where(np.isnan(out["spot_price"]), 0.0, capacity("spot_capacity_gpus", math.inf))
+    out["capacity"] = cap
+    thr = numeric_column(df, table, "throughput", default=1.0, minimum=0, strict_minimum=True, allow_missing=True)
+    out["throughput"] = np.where(np.isnan(thr), 1.0, thr)
+    for col, name in (("gpu_watts", "gpu_watts"), ("carbon_g_per_kwh", "carbon")):
+        v = numeric_column(df, table, col, default=0.0, minimum=0, allow_missing=True)
+        out[name] = np.nan_to_num(v, nan=0.0)
+    return df, out
+
+
+def _egress(raw: Any, locations: list[tuple[str, str]], data_locations: list[tuple[str, str]],
+            clouds: set[str], data_clouds: set[str]) -> np.ndarray:
+    """Egress rate (USD/GB) from each data location to each offering location."""
+    rules: list[tuple[int, str, str, str, str, float]] = []
+    if raw is not None:
+        table = "egress"
+        df = as_frame(raw, table)
+        require_columns(df, table, EGRESS_COLUMNS)
+        src_c = text_column(df, table, "src_cloud")
+        dst_c = text_column(df, table, "dst_cloud")
+        src_r = text_column(df, table, "src_region", default="", allow_missing=True)
+        dst_r = text_column(df, table, "dst_region", default="", allow_missing=True)
+        rate = numeric_column(df, table, "usd_per_gb", minimum=0)
+        for column, values, known in (("src_cloud", src_c, clouds | data_clouds), ("dst_cloud", dst_c, clouds)):
+            for pos, v in enumerate(values):
+                if v not in known:
+                    raise InputError(
+                        f"The '{column}' column of egress names an unknown cloud. Got {v!r} at row "
+                        f"{df.index[pos]!r}. Known clouds: {', '.join(sorted(known))}."
+                    )
+        for i in range(len(df)):
+            specificity = int(bool(src_r[i])) + int(bool(dst_r[i]))
+            rules.append((specificity, src_c[i], src_r[i], dst_c[i], dst_r[i], float(rate[i])))
+        rules.sort(key=lambda r: -r[0])  # most specific rule first
+    rates = np.zeros((len(data_locations), len(locations)))
+    for i, (dc, dr) in enumerate(data_locations):
+        for j, (oc, orr) in enumerate(locations):
+            if dc == oc and (dr == orr or dr == ""):
+                rates[i, j] = DEFAULT_EGRESS[0]  # within the data's region (or a cloud-wide bucket)
+                continue
+            value = DEFAULT_EGRESS[1] if dc == oc else DEFAULT_EGRESS[2]
+            for _, sc, sr, tc, tr, r in rules:
+                if sc == dc and tc == oc and (not sr or sr == dr) and (not tr or tr == orr):
+                    value = r
+                    break
+            rates[i, j] = value
+    return rates
+
+
+def _profiles(accel: np.ndarray, cloud_req: np.ndarray, region_req: np.ndarray, off_accel: np.ndarray,
+              off_cloud: np.ndarray, off_region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group workloads by their (accelerator, clouds, regions) restriction; mask each against offerings."""
+    key = pd.Series(accel).astype(str) + "\x1f" + pd.Series(cloud_req).astype(str) + "\x1f" + \
+        pd.Series(region_req).astype(str)
+    codes, uniques = pd.factorize(key, sort=False)
+    allowed = np.ones((len(uniques), off_accel.size), dtype=bool)
+    for p, text in enumerate(uniques):
+        a, c, r = str(text).split("\x1f")
+        for req, have in ((a, off_accel), (c, off_cloud), (r, off_region)):
+            if not _any(req):
+                allowed[p] &= np.isin(have, _tokens(req))
+    return codes.astype(np.int64), allowed
+
+
+def validate_inputs(
+    workloads: Any,
+    offerings: Any,
+    egress: Any = None,
+    *,
+    budget: Any = None,
+    max_cloud_share: Any = None,
+    carbon_price: Any = 0.0,
+) -> PlacementInput:
+    """Check the placement tables and scalars; return them as a :class:`PlacementInput`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = pd.DataFrame({"workload": ["a"], "gpus": [8], "hours": [10], "accelerator": ["H100"]})
+    >>> o = pd.DataFrame({"cloud": ["aws"], "region": ["us-east-1"], "instance_type": ["p5.48xlarge"],
+    ...                   "accelerator": ["H100"], "accelerator_count": [8], "price_per_hour": [55.04]})
+    >>> validate_inputs(w, o).num_replicas
+    1
+    """
+    budget = check_scalar(budget, "budget", minimum=0, allow_none=True)
+    share = check_scalar(max_cloud_share, "max_cloud_share", minimum=0, strict_minimum=True, maximum=1,
+                         allow_none=True)
+    carbon_price = check_scalar(carbon_price, "carbon_price", minimum=0)
+    wdf, w = _workloads(workloads)
+    odf, o = _offerings(offerings)
+    _check_known(w["accel_req"], set(o["accelerator"]), "workloads", "accelerator", wdf, "an accelerator")
+    _check_known(w["cloud_req"], set(o["cloud"]), "workloads", "clouds", wdf, "a cloud")
+    _check_known(w["region_req"], set(o["region"]), "workloads", "regions", wdf, "a region")
+    loc_key = pd.Series(o["cloud"]).astype(str) + "\x1f" + pd.Series(o["region"]).astype(str)
+    loc_codes, loc_uniques = pd.factorize(loc_key, sort=True)
+    locations = [tuple(str(u).split("\x1f")) for u in loc_uniques]
+    has_data = w["data_cloud"] != ""
+    dkey = pd.Series(w["data_cloud"]).astype(str) + "\x1f" + pd.Series(w["data_region"]).astype(str)
+    dcodes, duniques = pd.factorize(dkey.where(has_data, None), sort=True)
+    data_locations = [tuple(str(u).split("\x1f")) for u in duniques]
+    rates = _egress(egress, locations, data_locations, set(o["cloud"]), set(w["data_cloud"][has_data]))
+    profile, allowed = _profiles(w["accel_req"], w["cloud_req"], w["region_req"],
+                                 o["accelerator"], o["cloud"], o["region"])
+    cloud_codes, clouds = pd.factorize(pd.Series(o["cloud"]), sort=True)
+    return PlacementInput(
+        workload_ids=w["workload_ids"], gpus=w["gpus"], hours=w["hours"], replicas=w["replicas"],
+        spread=w["spread"], spot_ok=w["spot_ok"], penalty=w["penalty"], data_gb=w["data_gb"],
+        data_loc=dcodes.astype(np.int64), accel_req=w["accel_req"], cloud_req=w["cloud_req"],
+        region_req=w["region_req"], profile=profile, allowed=allowed,
+        off_cloud=o["cloud"], off_region=o["region"], off_type=o["instance_type"],
+        off_accel=o["accelerator"], accel_count=o["accelerator_count"], price=o["price"],
+        spot_price=o["spot_price"], capacity=o["capacity"], throughput=o["throughput"],
+        gpu_watts=o["gpu_watts"], carbon=o["carbon"], off_loc=loc_codes.astype(np.int64),
+        off_cloud_code=cloud_codes.astype(np.int64), clouds=np.asarray(clouds, dtype=object),
+        locations=locations, egress_rate=rates, budget=budget, max_cloud_share=share,
+        carbon_price=float(carbon_price), offering_labels=np.asarray(odf.index, dtype=object),
+    )
