@@ -1,0 +1,333 @@
+"""Validation of the reservation-sizing inputs: tables in, per-pool arrays out.
+
+Everything below this module works on :class:`ReservationData`: one
+``(scenarios, hours)`` float64 block of demand per pool, the pool's prices as
+plain floats and its recourse :class:`Tiers` in the order they fill.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..._validate import as_frame, check_scalar, check_unique, numeric_column, require_columns, text_column
+from ...errors import InputError
+
+__all__ = ["Tiers", "ReservationData", "read_inputs", "read_arrays", "read_prices"]
+
+DEMAND, PRICES = "demand", "prices"
+#: Recourse options, in the order used to break price ties.
+RECOURSE = ("on_demand", "spot", "shortfall")
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """One pool's recourse, cheapest first: ``names[k]`` costs ``price[k]`` per unit-hour
+    for up to ``limit[k]`` units per hour (``inf``: unlimited).
+
+    Tiers after the first unlimited one can never be used and are dropped.
+    ``start[k]`` is the excess demand at which tier ``k`` starts to fill.
+    """
+
+    names: tuple[str, ...]
+    price: np.ndarray
+    limit: np.ndarray
+
+    @property
+    def start(self) -> np.ndarray:
+        return np.concatenate(([0.0], np.cumsum(self.limit)[:-1]))
+
+    @property
+    def capacity(self) -> float:
+        """Units per hour the recourse can serve at most (``inf``: unlimited)."""
+        return float(self.limit.sum()) if self.limit.size else 0.0
+
+    @classmethod
+    def build(cls, options: Sequence[tuple[str, float, float]]) -> Tiers:
+        """Order ``(name, price, limit)`` options by price (stable) and drop unusable ones."""
+        ordered = sorted((o for o in options if not math.isnan(o[1])), key=lambda o: o[1])
+        kept = []
+        for name, price, limit in ordered:
+            kept.append((name, price, limit))
+            if math.isinf(limit):
+                break
+        return cls(
+            tuple(k[0] for k in kept),
+            np.array([k[1] for k in kept], dtype=np.float64),
+            np.array([k[2] for k in kept], dtype=np.float64),
+        )
+
+
+@dataclass
+class ReservationData:
+    """A validated instance. Arrays of length ``P`` are indexed like ``pools``.
+
+    ``blocks[p]`` is pool ``p``'s demand, shape ``(scenarios_p, hours)``;
+    ``hours`` labels the second axis and is the same for every pool.
+    """
+
+    pools: list[str]
+    hours: pd.Index
+    blocks: list[np.ndarray]
+    reserved: np.ndarray
+    on_demand: np.ndarray
+    existing: np.ndarray
+    reserve_limit: np.ndarray
+    tiers: list[Tiers]
+    service_level: float | None
+    safety_margin: float
+    integer: bool
+
+    @property
+    def num_pools(self) -> int:
+        return len(self.pools)
+
+    @property
+    def num_hours(self) -> int:
+        return len(self.hours)
+
+
+# ----------------------------------------------------------------------------- prices
+
+
+def read_prices(prices: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Check the price table; return it and its columns as float arrays (plus ``pool`` labels).
+
+    Empty ``spot`` means no spot market; empty ``spot_limit``, ``on_demand_limit``
+    and ``reserve_limit`` mean unlimited; empty ``shortfall_penalty`` means demand
+    must be met.
+    """
+    frame = as_frame(prices, PRICES)
+    require_columns(frame, PRICES, ["pool", "reserved", "on_demand"])
+    cols: dict[str, np.ndarray] = {"pool": text_column(frame, PRICES, "pool")}
+    check_unique(cols["pool"], PRICES, "pool", frame)
+    for name in ("reserved", "on_demand"):
+        cols[name] = numeric_column(frame, PRICES, name, minimum=0)
+    cols["existing"] = numeric_column(frame, PRICES, "existing", default=0.0, minimum=0)
+    for name in ("spot", "shortfall_penalty"):
+        cols[name] = numeric_column(frame, PRICES, name, default=math.nan, minimum=0, allow_missing=True)
+    for name in ("spot_limit", "on_demand_limit", "reserve_limit"):
+        values = numeric_column(frame, PRICES, name, default=math.inf, minimum=0,
+                                allow_missing=True, allow_inf=True)
+        cols[name] = np.where(np.isnan(values), math.inf, values)
+    orphan = np.flatnonzero(np.isnan(cols["spot"]) & np.isfinite(cols["spot_limit"]))
+    if orphan.size:
+        pos = int(orphan[0])
+        raise InputError(
+            f"The 'spot_limit' column of prices must be empty where 'spot' is empty (no spot market). "
+            f"Got {frame['spot_limit'].iloc[pos]!r} at row {frame.index[pos]!r}."
+        )
+    return frame, cols
+
+
+def _warn_expensive_reservations(cols: dict[str, np.ndarray]) -> None:
+    above = np.flatnonzero(cols["reserved"] > cols["on_demand"])
+    if above.size:
+        names = ", ".join(repr(cols["pool"][i]) for i in above[:5])
+        more = f" and {above.size - 5} more" if above.size > 5 else ""
+        first = int(above[0])
+        warnings.warn(
+            f"The reserved price is above the on-demand price in pool(s) {names}{more} "
+            f"(e.g. {cols['reserved'][first]:g} > {cols['on_demand'][first]:g} per unit-hour). "
+            "Reserving then only pays off when on-demand and spot are limited or demand must be met; "
+            "check the price table.",
+            UserWarning,
+            stacklevel=5,
+        )
+
+
+def _tiers(cols: dict[str, np.ndarray], i: int) -> Tiers:
+    return Tiers.build([
+        ("on_demand", float(cols["on_demand"][i]), float(cols["on_demand_limit"][i])),
+        ("spot", float(cols["spot"][i]), float(cols["spot_limit"][i])),
+        ("shortfall", float(cols["shortfall_penalty"][i]), math.inf),
+    ])
+
+
+# ----------------------------------------------------------------------------- demand
+
+
+def _codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
+    """Factorize a label column (vectorized), rejecting missing labels."""
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    missing = np.flatnonzero(codes < 0)
+    if missing.size:
+        pos = int(missing[0])
+        raise InputError(
+            f"The '{column}' column of {DEMAND} must not have missing values. "
+            f"Got {frame[column].iloc[pos]!r} at row {frame.index[pos]!r}."
+        )
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _hour_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    raw = frame["hour"]
+    if not (pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_numeric_dtype(raw)):
+        converted = pd.to_datetime(raw, errors="coerce")
+        bad = np.flatnonzero(converted.isna().to_numpy() & raw.notna().to_numpy())
+        if bad.size:
+            pos = int(bad[0])
+            raise InputError(
+                f"The 'hour' column of {DEMAND} must hold integers or timestamps. "
+                f"Got {raw.iloc[pos]!r} at row {frame.index[pos]!r}."
+            )
+        raw = converted
+    if pd.api.types.is_numeric_dtype(raw):
+        numeric_column(frame, DEMAND, "hour", integer=True)
+        raw = raw.astype(np.int64)
+    codes, uniques = pd.factorize(raw, sort=True, use_na_sentinel=True)
+    missing = np.flatnonzero(codes < 0)
+    if missing.size:
+        pos = int(missing[0])
+        raise InputError(
+            f"The 'hour' column of {DEMAND} must not have missing values. "
+            f"Got {frame['hour'].iloc[pos]!r} at row {frame.index[pos]!r}."
+        )
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def _label(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _cube(frame: pd.DataFrame, values: np.ndarray) -> tuple[list[str], pd.Index, list[np.ndarray]]:
+    """Scatter the long table into one ``(scenarios, hours)`` block per pool, checking coverage."""
+    p, pools = _codes(frame, "pool")
+    if "scenario" in frame.columns:
+        s, scenarios = _codes(frame, "scenario")
+    else:
+        s, scenarios = np.zeros(len(frame), dtype=np.int64), pd.Index([0])
+    t, hours = _hour_codes(frame)
+    P, S, T = len(pools), len(scenarios), len(hours)
+    key = (p * S + s) * T + t
+    counts = np.bincount(key, minlength=P * S * T)
+    dup = np.flatnonzero(counts > 1)
+    if dup.size:
+        rows = np.flatnonzero(key == dup[0])[:2]
+        raise InputError(
+            f"Each (pool, scenario, hour) must appear once in {DEMAND}. Got pool {pools[p[rows[0]]]!r}, "
+            f"scenario {_label(scenarios[s[rows[0]]])!r}, hour {_label(hours[t[rows[0]]])!r} at rows "
+            f"{frame.index[rows[0]]!r} and {frame.index[rows[1]]!r}."
+        )
+    per_pair = counts.reshape(P, S, T)
+    present = per_pair.any(axis=2)
+    uneven = present[:, :, None] & (per_pair == 0)
+    if uneven.any():
+        bad_pairs = np.argwhere(uneven.any(axis=2))
+        listed = []
+        for pi, si in bad_pairs[:5]:
+            lacking = [_label(h) for h in hours[np.flatnonzero(uneven[pi, si])[:5]]]
+            listed.append(f"(pool {pools[pi]!r}, scenario {_label(scenarios[si])!r}) lacks hours {lacking}"
+                          + (" ..." if uneven[pi, si].sum() > 5 else ""))
+        more = f"; and {len(bad_pairs) - 5} more" if len(bad_pairs) > 5 else ""
+        raise InputError(
+            f"Every (pool, scenario) in {DEMAND} must cover the same hours ({T} hours appear in all). "
+            f"Got {'; '.join(listed)}{more}."
+        )
+    cube = np.empty((P, S, T), dtype=np.float64)
+    cube[p, s, t] = values
+    full = bool(present.all())
+    blocks = [cube[i] if full else cube[i][present[i]] for i in range(P)]
+    return [str(x).strip() for x in pools], hours, blocks
+
+
+def _check_pools_priced(frame: pd.DataFrame, demand_pools: list[str], priced: np.ndarray) -> None:
+    known = set(priced.tolist())
+    unknown = [name for name in demand_pools if name not in known]
+    if unknown:
+        labels = frame["pool"].astype(str).str.strip()
+        pos = int(np.flatnonzero((labels == unknown[0]).to_numpy())[0])
+        more = f" ({len(unknown)} pools in all: {unknown[:5]})" if len(unknown) > 1 else ""
+        raise InputError(
+            f"The 'pool' column of {DEMAND} names a pool that is not in {PRICES}. "
+            f"Got {frame['pool'].iloc[pos]!r} at row {frame.index[pos]!r}{more}."
+        )
+
+
+def _options(service_level: Any, safety_margin: Any, integer: Any) -> tuple[float | None, float, bool]:
+    alpha = check_scalar(service_level, "service_level", minimum=0, strict_minimum=True, maximum=1,
+                         allow_none=True)
+    margin = check_scalar(safety_margin, "safety_margin", minimum=0)
+    if not isinstance(integer, (bool, np.bool_)):
+        raise InputError(f"'integer' must be True or False. Got {integer!r}.")
+    return alpha, float(margin), bool(integer)
+
+
+def _assemble(pools: list[str], hours: pd.Index, blocks: list[np.ndarray], cols: dict[str, np.ndarray],
+              options: tuple[float | None, float, bool]) -> ReservationData:
+    _warn_expensive_reservations(cols)
+    alpha, margin, integer = options
+    limit = cols["reserve_limit"]
+    return ReservationData(
+        pools=pools,
+        hours=hours,
+        blocks=blocks,
+        reserved=cols["reserved"],
+        on_demand=cols["on_demand"],
+        existing=cols["existing"],
+        reserve_limit=np.floor(limit) if integer else limit,
+        tiers=[_tiers(cols, i) for i in range(len(pools))],
+        service_level=alpha,
+        safety_margin=margin,
+        integer=integer,
+    )
+
+
+def read_inputs(demand: Any, prices: Any, *, service_level: Any, safety_margin: Any,
+                integer: Any) -> ReservationData:
+    """Validate the two tables and the options of :func:`size_reservations`.
+
+    Raises
+    ------
+    InputError
+        Naming the table, the column, the row label and the value of the first problem found.
+    """
+    options = _options(service_level, safety_margin, integer)
+    frame = as_frame(demand, DEMAND)
+    require_columns(frame, DEMAND, ["pool", "hour", "demand"])
+    if len(frame) == 0:
+        raise InputError(f"{DEMAND} has no rows.")
+    _, cols = read_prices(prices)
+    values = numeric_column(frame, DEMAND, "demand", minimum=0)
+    pools, hours, blocks = _cube(frame, values)
+    _check_pools_priced(frame, pools, cols["pool"])
+    pos = pd.Index(cols["pool"]).get_indexer(pd.Index(pools))
+    cols = {k: v[pos] for k, v in cols.items()}
+    return _assemble(pools, hours, blocks, cols, options)
+
+
+def read_arrays(demand: Any, prices: Any, *, hours: Any, service_level: Any, safety_margin: Any,
+                integer: Any) -> ReservationData:
+    """Validate a ``(pools, scenarios, hours)`` demand array whose pools follow the rows of ``prices``."""
+    options = _options(service_level, safety_margin, integer)
+    _, cols = read_prices(prices)
+    cube = np.asarray(demand)
+    if cube.ndim != 3 or cube.shape[0] != len(cols["pool"]) or cube.shape[1] == 0 or cube.shape[2] == 0:
+        raise InputError(
+            f"demand must be an array of shape (pools, scenarios, hours) with one pool per row of prices "
+            f"({len(cols['pool'])}). Got shape {cube.shape}."
+        )
+    if cube.dtype != np.float64:
+        if not np.issubdtype(cube.dtype, np.number) or np.issubdtype(cube.dtype, np.complexfloating):
+            raise InputError(f"demand must be a real numeric array. Got dtype {cube.dtype}.")
+        cube = cube.astype(np.float64)
+    blocks = []
+    for i, block in enumerate(cube):
+        bad = ~(block >= 0) | np.isinf(block)
+        if bad.any():
+            s, t = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), block.shape)
+            raise InputError(
+                f"The demand array must be finite and non-negative. Got {block[s, t]!r} at "
+                f"pool {cols['pool'][i]!r} (index {i}), scenario index {s}, hour index {t}."
+            )
+        blocks.append(block)
+    labels = pd.RangeIndex(cube.shape[2]) if hours is None else pd.Index(hours)
+    if len(labels) != cube.shape[2]:
+        raise InputError(f"hours must have one label per hour ({cube.shape[2]}). Got {len(labels)}.")
+    return _assemble([str(x) for x in cols["pool"]], labels, blocks, cols, options)

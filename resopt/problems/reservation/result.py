@@ -1,0 +1,182 @@
+"""ReservationResult: per-pool decisions, hourly fill and the cost curve."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...errors import InputError
+from ...result import Result
+from .exact import SortedDemand
+from .inputs import ReservationData
+
+__all__ = ["ReservationResult", "Decisions", "RESERVATION_COLUMNS", "HOURLY_COLUMNS", "CURVE_COLUMNS"]
+
+RESERVATION_COLUMNS = [
+    "pool", "reserve", "total_reserved", "cost_optimal_reserve", "binding", "expected_cost",
+    "reserved_cost", "on_demand_cost", "spot_cost", "shortfall_cost", "reserved_utilization",
+    "coverage", "savings_vs_on_demand",
+]
+HOURLY_COLUMNS = ["pool", "hour", "demand", "reserved", "reserved_used", "on_demand", "spot", "shortfall"]
+CURVE_COLUMNS = [
+    "pool", "reserve", "total_reserved", "expected_cost", "reserved_cost", "recourse_cost",
+    "marginal_cost", "optimum", "cost_optimum", "service_floor", "knee",
+]
+
+
+@dataclass
+class Decisions:
+    """Per-pool arrays behind a result (NaN where a pool is infeasible).
+
+    ``reserve``: new units; ``cost_optimal``: the cheapest level on its own;
+    ``floor``: the least level the service level or safety margin allows
+    (``-inf`` without one); ``lowest``: the least level that can meet demand;
+    ``upper``: the reserve limit.
+    """
+
+    reserve: np.ndarray
+    cost_optimal: np.ndarray
+    floor: np.ndarray
+    lowest: np.ndarray
+    upper: np.ndarray
+
+
+@dataclass(repr=False, eq=False)
+class ReservationResult(Result):
+    """Result of :func:`~resopt.size_reservations`.
+
+    Attributes
+    ----------
+    reservations : pandas.DataFrame
+        One row per pool: ``pool``, ``reserve`` (new units), ``total_reserved``
+        (new plus existing), ``cost_optimal_reserve`` (the cheapest level with no
+        service level or margin), ``binding`` (``cost``, ``service_level`` or
+        ``safety_margin``: what set ``reserve``), ``expected_cost`` (new reservations
+        plus expected recourse over the horizon) and its parts ``reserved_cost``,
+        ``on_demand_cost``, ``spot_cost``, ``shortfall_cost``; ``reserved_utilization``
+        (expected share of reserved unit-hours in use), ``coverage`` (share of
+        scenario-hours served by reserved capacity alone) and ``savings_vs_on_demand``
+        (serving all expected demand on demand, minus ``expected_cost``).
+        Infeasible pools have NaN numbers and a missing ``binding``.
+    hourly : pandas.DataFrame
+        Per pool and hour, means over scenarios: ``demand``, ``reserved``
+        (capacity), ``reserved_used``, ``on_demand``, ``spot``, ``shortfall``
+        (units); ``reserved_used + on_demand + spot + shortfall == demand``.
+    """
+
+    reservations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RESERVATION_COLUMNS))
+    hourly: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HOURLY_COLUMNS))
+    _data: ReservationData | None = field(default=None, repr=False)
+    _decisions: Decisions | None = field(default=None, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ``reservations`` table."""
+        return self.reservations
+
+    def curve(self, pool: str, *, levels: Any = None) -> pd.DataFrame:
+        """Expected cost of reserving each level of new units in ``pool``.
+
+        Parameters
+        ----------
+        pool : str
+            A pool of the result.
+        levels : array-like, optional
+            New-unit levels to evaluate; by default a range around the optimum,
+            the cost optimum and the service-level floor.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``pool``, ``reserve``, ``total_reserved``, ``expected_cost`` (``inf``
+            where demand cannot be met), ``reserved_cost``, ``recourse_cost``,
+            ``marginal_cost`` (cost change per unit from the previous level) and
+            flags: ``optimum`` (the answer), ``cost_optimum`` (the cheapest level
+            on its own), ``service_floor`` (the least level the service level, or
+            without one the safety margin, allows) and ``knee`` (where the
+            marginal cost rises most sharply: beyond it, extra units pay off far
+            less).
+        """
+        if self._data is None or self._decisions is None:
+            raise InputError("This result has no solution to draw a curve from.")
+        try:
+            p = self._data.pools.index(str(pool))
+        except ValueError:
+            raise InputError(f"Unknown pool {pool!r}. Pools: {self._data.pools}.") from None
+        return _curve(self._data, self._decisions, p, levels)
+
+    def _summary_lines(self) -> list[tuple[str, str]]:
+        lines = super()._summary_lines()
+        frame = self.reservations
+        if len(frame):
+            counts = frame["binding"].value_counts()
+            bind = ", ".join(f"{k}: {v}" for k, v in counts.items())
+            lines.insert(-1, ("pools", f"{len(frame)} ({bind})" if bind else str(len(frame))))
+            lines.insert(-1, ("reserve", f"{np.nansum(frame['reserve']):.10g} new units"))
+        return lines
+
+
+def _grid(d: Decisions, p: int, integer: bool) -> np.ndarray:
+    marks = [v for v in (d.reserve[p], d.cost_optimal[p], d.floor[p]) if np.isfinite(v)]
+    lowest = max(0.0, d.lowest[p]) if np.isfinite(d.lowest[p]) else 0.0
+    marks = marks or [lowest]
+    width = max(5.0, 0.25 * max(marks))
+    lo, hi = max(lowest, min(marks) - width), max(marks) + width
+    if np.isfinite(d.upper[p]):
+        hi = max(min(hi, d.upper[p]), max(marks))
+    if integer:
+        step = max(1.0, math.ceil((hi - lo) / 400))
+        grid = np.arange(math.ceil(lo), math.floor(hi) + 1, step)
+    else:
+        grid = np.linspace(lo, hi, 201)
+    return np.unique(np.concatenate([grid, marks]))
+
+
+def _curve(data: ReservationData, d: Decisions, p: int, levels: Any) -> pd.DataFrame:
+    grid = _grid(d, p, data.integer) if levels is None else np.unique(np.asarray(levels, dtype=np.float64))
+    demand = SortedDemand.of(data.blocks[p])
+    reserved = data.reserved[p] * data.num_hours * grid
+    recourse = demand.recourse(grid + data.existing[p], data.tiers[p])
+    cost = reserved + recourse
+    with np.errstate(invalid="ignore"):
+        marginal = np.concatenate([[np.nan], np.diff(cost) / np.diff(grid)])
+        bend = np.concatenate([np.diff(marginal), [np.nan]])
+    knee = np.zeros(grid.size, dtype=bool)
+    usable = np.isfinite(bend)
+    if usable.any() and np.nanmax(np.where(usable, bend, np.nan)) > 0:
+        knee[int(np.nanargmax(np.where(usable, bend, -np.inf)))] = True
+    floor = max(d.floor[p], d.lowest[p], 0.0) if np.isfinite(d.floor[p]) else np.nan
+    return pd.DataFrame({
+        "pool": data.pools[p],
+        "reserve": grid,
+        "total_reserved": grid + data.existing[p],
+        "expected_cost": cost,
+        "reserved_cost": reserved,
+        "recourse_cost": recourse,
+        "marginal_cost": marginal,
+        "optimum": np.isclose(grid, d.reserve[p], rtol=0, atol=1e-9),
+        "cost_optimum": np.isclose(grid, d.cost_optimal[p], rtol=0, atol=1e-9),
+        "service_floor": np.isclose(grid, floor, rtol=0, atol=1e-9),
+        "knee": knee,
+    }, columns=CURVE_COLUMNS)
+
+
+def hourly_frame(data: ReservationData, parts: dict[str, list[np.ndarray]]) -> pd.DataFrame:
+    """Stack per-pool hourly arrays (each of length ``hours``) into the long ``hourly`` table."""
+    T = data.num_hours
+    frame = {
+        "pool": np.repeat(np.array(data.pools, dtype=object), T),
+        "hour": np.tile(np.asarray(data.hours), data.num_pools),
+    }
+    for name in HOURLY_COLUMNS[2:]:
+        frame[name] = np.concatenate(parts[name]) if parts[name] else np.zeros(0)
+    return pd.DataFrame(frame, columns=HOURLY_COLUMNS)
+
+
+def empty_parts() -> dict[str, list[np.ndarray]]:
+    """Accumulators for :func:`hourly_frame`."""
+    return {name: [] for name in HOURLY_COLUMNS[2:]}
+
