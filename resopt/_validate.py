@@ -49,7 +49,7 @@ def as_frame(data: Any, table: str) -> pd.DataFrame:
                 f"The columns of {table} must all have the same length. Got lengths {detail}."
             )
         try:
-            return pd.DataFrame(dict(data))
+            return pd.DataFrame(dict(data), copy=False)
         except (ValueError, TypeError) as exc:
             raise InputError(f"{table} could not be read as a table: {exc}") from None
     raise InputError(
@@ -76,12 +76,19 @@ def require_columns(df: pd.DataFrame, table: str, required: Iterable[str]) -> No
 
 
 def _row(df: pd.DataFrame, pos: int) -> str:
-    return repr(df.index[pos]) if len(df.index) > pos else str(pos)
+    return _show(df.index[pos]) if len(df.index) > pos else str(pos)
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it: NumPy scalars shown as plain Python ones."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
 
 
 def _fail(table: str, column: str, rule: str, df: pd.DataFrame, pos: int, value: Any) -> InputError:
     return InputError(
-        f"The '{column}' column of {table} {rule}. Got {value!r} at row {_row(df, pos)}."
+        f"The '{column}' column of {table} {rule}. Got {_show(value)} at row {_row(df, pos)}."
     )
 
 
@@ -118,14 +125,21 @@ def numeric_column(
             require_columns(df, table, [column])
         return np.full(len(df), float(default))
     raw = df[column]
-    if raw.dtype == bool:
-        raw = raw.astype(np.int64)
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    missing_in = pd.isna(raw).to_numpy()
-    bad_type = np.flatnonzero(np.isnan(values) & ~missing_in)
-    if bad_type.size:
-        pos = int(bad_type[0])
-        raise _fail(table, column, "must be numeric", df, pos, raw.iloc[pos])
+    if raw.dtype.kind in "iuf":
+        # Fast path: already numeric, so only NaN and infinities can be wrong in type.
+        values = raw.to_numpy(dtype=np.float64, copy=False)
+        if np.isfinite(values).all():
+            return _check_range(values, raw, df, table, column, minimum, strict_minimum, integer)
+        missing_in = np.isnan(values)
+    else:
+        if raw.dtype == bool:
+            raw = raw.astype(np.int64)
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        missing_in = pd.isna(raw).to_numpy()
+        bad_type = np.flatnonzero(np.isnan(values) & ~missing_in)
+        if bad_type.size:
+            pos = int(bad_type[0])
+            raise _fail(table, column, "must be numeric", df, pos, raw.iloc[pos])
     if not allow_missing and missing_in.any():
         pos = int(np.flatnonzero(missing_in)[0])
         raise _fail(table, column, "must not have missing values (NaN)", df, pos, raw.iloc[pos])
@@ -134,11 +148,14 @@ def numeric_column(
         if inf.size:
             pos = int(inf[0])
             raise _fail(table, column, "must be finite", df, pos, raw.iloc[pos])
-    finite = ~np.isnan(values)
+    return _check_range(values, raw, df, table, column, minimum, strict_minimum, integer)
+
+
+def _check_range(values, raw, df, table, column, minimum, strict_minimum, integer) -> np.ndarray:
+    """Lower bound and integrality checks (NaN cells pass: the caller allowed them)."""
     if minimum is not None:
         with np.errstate(invalid="ignore"):
             below = values <= minimum if strict_minimum else values < minimum
-        below &= finite
         if below.any():
             pos = int(np.flatnonzero(below)[0])
             if minimum == 0:
@@ -146,9 +163,9 @@ def numeric_column(
             else:
                 rule = f"must be {'greater than' if strict_minimum else 'at least'} {minimum:g}"
             raise _fail(table, column, rule, df, pos, raw.iloc[pos])
-    if integer:
+    if integer and values.dtype.kind == "f":
         with np.errstate(invalid="ignore"):
-            frac = finite & np.isfinite(values) & (values != np.round(values))
+            frac = np.isfinite(values) & (values != np.floor(values))
         if frac.any():
             pos = int(np.flatnonzero(frac)[0])
             raise _fail(table, column, "must hold whole numbers", df, pos, raw.iloc[pos])
@@ -204,6 +221,8 @@ def text_column(
 
 def check_unique(values: np.ndarray | pd.Index, table: str, column: str, df: pd.DataFrame) -> None:
     """Raise InputError naming the first duplicated value and both rows where it occurs."""
+    if isinstance(values, pd.Index) and values.is_unique:
+        return
     series = pd.Series(np.asarray(values, dtype=object))
     dup = series.duplicated(keep=False).to_numpy()
     if dup.any():
@@ -212,7 +231,7 @@ def check_unique(values: np.ndarray | pd.Index, table: str, column: str, df: pd.
         rows = np.flatnonzero((series == value).to_numpy())[:2]
         where = " and ".join(_row(df, int(r)) for r in rows)
         what = "labels (index)" if column == "index" else f"'{column}' column"
-        raise InputError(f"The {what} of {table} must be unique. Got {value!r} at rows {where}.")
+        raise InputError(f"The {what} of {table} must be unique. Got {_show(value)} at rows {where}.")
 
 
 def check_scalar(

@@ -65,7 +65,8 @@ class CoreAssignmentData:
     def objective(self, x: np.ndarray) -> float:
         """``sum w (x - y)^2 + c x`` at ``x``."""
         d = x - self.demand
-        return float(np.dot(self.weight * d, d) + np.dot(self.unit_cost, x))
+        wd = self.weight * d
+        return float(np.dot(wd, d) + np.dot(self.unit_cost, x))
 
 
 @dataclass(repr=False, eq=False)
@@ -150,33 +151,84 @@ def _infeasibility(data: CoreAssignmentData) -> str | None:
 # ----------------------------------------------------------------------------- exact method
 
 
-def _search_multiplier(count, target: float, lo: float, hi: float, *, done) -> tuple[float, float]:
-    """Safeguarded Newton/secant search on a nondecreasing ``count(lam) -> (value, slope)``.
+class _ThresholdSearch:
+    """Find the multiplier ``lam`` at which ``sum_i x_i(lam)`` reaches ``total``.
 
-    Keeps ``count(lo) < target <= count(hi)`` and stops when ``done(lo, hi, value)``.
-    Returns the final bracket.
+    ``x_i(lam) = clip(r(a_i + b_i lam), lower_i, upper_i)`` with ``r`` the
+    identity (continuous) or ``floor`` (integer) is nondecreasing in ``lam``.
+    A safeguarded Newton / regula-falsi search keeps a bracket ``[lo, hi]``
+    around the answer; each step is a few in-place passes over the arrays.
     """
-    f_lo, _ = count(lo)
-    f_hi, _ = count(hi)
-    lam = 0.5 * (lo + hi)
-    for _ in range(200):
-        value, slope = count(lam)
-        if value < target:
-            lo, f_lo = lam, value
-        else:
-            hi, f_hi = lam, value
-        if done(lo, hi, value, f_lo, f_hi):
-            break
-        width = hi - lo
-        step = lam + (target - value) / slope if slope > 0 else math.nan
-        if not lo < step < hi:
-            # Regula falsi on the bracket, kept off the ends so it always shrinks.
-            frac = (target - f_lo) / (f_hi - f_lo) if f_hi > f_lo else 0.5
-            step = lo + min(max(frac, 0.05), 0.95) * width
-        if step in (lo, hi) or width <= 4 * np.finfo(float).eps * max(abs(lo), abs(hi), 1.0):
-            break
-        lam = step
-    return lo, hi
+
+    def __init__(self, a, b, lower, upper, *, integer: bool) -> None:
+        self.a, self.b, self.lower, self.upper = a, b, lower, upper
+        self.integer = integer
+        self._t = np.empty_like(a)
+        self._x = np.empty_like(a)
+        self._free = np.empty(a.shape, dtype=bool)
+
+    def response(self, lam: float, *, out: np.ndarray | None = None) -> np.ndarray:
+        """``x(lam)``; also leaves ``a + b lam`` in a buffer for :meth:`free_mask`."""
+        t = np.multiply(self.b, lam, out=self._t)
+        t += self.a
+        out = self._x if out is None else out
+        if self.integer:
+            np.floor(t, out=out)
+            return np.clip(out, self.lower, self.upper, out=out)
+        return np.clip(t, self.lower, self.upper, out=out)
+
+    def free_mask(self) -> np.ndarray:
+        """Devices strictly inside their bounds at the last :meth:`response` call."""
+        t, free = self._t, self._free
+        np.greater(t, self.lower, out=free)
+        free &= t < self.upper
+        return free
+
+    def run(self, total: float, target: float, done) -> tuple[float, float, float, float]:
+        """Search until ``done(value, f_lo, f_hi)``; return ``(lo, hi, f_lo, f_hi)``.
+
+        Invariant: ``sum x(lo) < target <= sum x(hi)``.
+        """
+        a, b, lower, upper = self.a, self.b, self.lower, self.upper
+        lo = float(np.min((lower - a) / b)) - 1.0
+        hi = float(np.max((upper - a + 1.0) / b)) + 1.0
+        f_lo, f_hi = float(lower.sum()), float(upper.sum())
+        lam = (total - float(a.sum())) / float(b.sum())  # the unconstrained root
+        lam = min(max(lam, lo + 0.01 * (hi - lo)), hi - 0.01 * (hi - lo))
+        for _ in range(200):
+            value = float(self.response(lam).sum())
+            if value < target:
+                lo, f_lo = lam, value
+            else:
+                hi, f_hi = lam, value
+            if done(value, f_lo, f_hi):
+                break
+            width = hi - lo
+            slope = float(np.dot(b, self.free_mask()))
+            step = lam + (target - value) / slope if slope > 0 else math.nan
+            if not lo < step < hi:
+                # Regula falsi on the bracket, kept off its ends so it always shrinks.
+                frac = (target - f_lo) / (f_hi - f_lo) if f_hi > f_lo else 0.5
+                step = lo + min(max(frac, 0.05), 0.95) * width
+            if step in (lo, hi) or width <= 4 * np.finfo(float).eps * max(abs(lo), abs(hi), 1.0):
+                break
+            lam = step
+        return lo, hi, f_lo, f_hi
+
+    def polish(self, total: float, lam: float) -> float:
+        """Newton steps with the free set held fixed: on the right set, one lands on the root exactly."""
+        residual = abs(float(self.response(lam).sum()) - total)
+        for _ in range(3):
+            free = self.free_mask()
+            if residual == 0.0 or not free.any():
+                break
+            fixed_sum = float(self._x.sum()) - float(np.dot(self._x, free))
+            candidate = (total - fixed_sum - float(np.dot(self.a, free))) / float(np.dot(self.b, free))
+            new_residual = abs(float(self.response(candidate).sum()) - total)
+            if new_residual > residual:
+                break
+            lam, residual = candidate, new_residual
+        return lam
 
 
 def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
@@ -185,47 +237,16 @@ def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, floa
     a = data.demand - data.unit_cost * b
     lower, upper, total = data.minimum, data.capacity, data.total
     scale = 1e-12 * max(1.0, abs(total), float(np.abs(upper).sum()))
-
-    def best_response(lam: float) -> np.ndarray:
-        return np.clip(a + b * lam, lower, upper)
-
+    search = _ThresholdSearch(a, b, lower, upper, integer=False)
     if total <= lower.sum() + scale:
         x = lower.copy()
     elif total >= upper.sum() - scale:
         x = upper.copy()
     else:
-
-        def count(lam: float) -> tuple[float, float]:
-            t = a + b * lam
-            free = (t > lower) & (t < upper)
-            return float(np.clip(t, lower, upper).sum()), float(b[free].sum())
-
-        _, lam = _search_multiplier(
-            count, total - scale,
-            float(np.min((lower - a) / b)) - 1.0, float(np.max((upper - a) / b)) + 1.0,
-            done=lambda lo, hi, v, f_lo, f_hi: abs(v - total) <= scale,
-        )
-        lam = _polish_root(a, b, lower, upper, total, lam)
-        x = best_response(lam)
+        _, lam, _, _ = search.run(total, total - scale, lambda value, f_lo, f_hi: abs(value - total) <= scale)
+        x = search.response(search.polish(total, lam), out=np.empty_like(a))
     lam = _multiplier(data, x)
-    return x, lam, _dual_value(data, lam, best_response(lam))
-
-
-def _polish_root(a, b, lower, upper, total: float, lam: float) -> float:
-    """Newton steps with the active set held fixed: on the right set, one lands on the root exactly."""
-    residual = abs(float(np.clip(a + b * lam, lower, upper).sum()) - total)
-    for _ in range(3):
-        t = a + b * lam
-        free = (t > lower) & (t < upper)
-        if not free.any() or residual == 0.0:
-            break
-        fixed_sum = float(np.clip(t[~free], lower[~free], upper[~free]).sum())
-        candidate = (total - fixed_sum - float(a[free].sum())) / float(b[free].sum())
-        new_residual = abs(float(np.clip(a + b * candidate, lower, upper).sum()) - total)
-        if new_residual > residual:
-            break
-        lam, residual = candidate, new_residual
-    return lam
+    return x, lam, _dual_value(data, lam, search.response(lam))
 
 
 def _marginal(data: CoreAssignmentData, k: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -234,35 +255,30 @@ def _marginal(data: CoreAssignmentData, k: np.ndarray, idx: np.ndarray | slice =
 
 
 def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
-    """Exact integer optimum by thresholding marginal costs: ``(x, multiplier, dual bound)``."""
+    """Exact integer optimum by thresholding marginal costs: ``(x, multiplier, dual bound)``.
+
+    Device ``i`` takes every unit whose marginal cost is at most ``lam``:
+    ``x_i = clip(floor(a_i + b_i lam), min_i, capacity_i)`` with
+    ``a = y - c / (2w) + 1/2`` and ``b = 1 / (2w)``.
+    """
     b = 0.5 / data.weight
     a = data.demand - data.unit_cost * b + 0.5
     lower, upper, total = data.minimum, data.capacity, data.total
-
-    def x_upto(lam: float) -> np.ndarray:  # every unit with marginal cost <= lam
-        return np.clip(np.floor(a + b * lam), lower, upper)
-
-    def count(lam: float) -> tuple[float, float]:
-        t = a + b * lam
-        free = (t > lower) & (t < upper)
-        return float(np.clip(np.floor(t), lower, upper).sum()), float(b[free].sum())
-
     if total <= lower.sum():
         x = lower.copy()
     else:
         batch = max(4096, data.n // 64)  # few enough units to select explicitly
-        lo, hi = _search_multiplier(
-            count, total,
-            float(np.min((lower - a) / b)) - 1.0, float(np.max((upper - a + 1.0) / b)) + 1.0,
-            done=lambda lo, hi, v, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total,
-        )
-        base, top = x_upto(lo), x_upto(hi)
+        search = _ThresholdSearch(a, b, lower, upper, integer=True)
+        lo, hi, _, _ = search.run(total, total, lambda value, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total)
+        base = search.response(lo, out=np.empty_like(a))
+        extra = (search.response(hi) - base).astype(np.int64)
         need = int(round(total - base.sum()))
         # The units between the bracket ends, cheapest first, ties to the lowest device index.
-        extra = (top - base).astype(np.int64)
-        dev = np.repeat(np.arange(data.n), extra)
-        offset = np.arange(dev.size) - np.repeat(np.cumsum(extra) - extra, extra)
-        costs = _marginal(data, base[dev] + offset, dev)
+        dev = np.flatnonzero(extra)
+        extra = extra[dev]
+        unit_dev = np.repeat(dev, extra)
+        k = base[unit_dev] + (np.arange(unit_dev.size) - np.repeat(np.cumsum(extra) - extra, extra))
+        costs = _marginal(data, k, unit_dev)
         if 0 < need < costs.size:
             cut = np.partition(costs, need - 1)[need - 1]
             below = np.flatnonzero(costs < cut)
@@ -270,38 +286,48 @@ def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
             chosen = np.concatenate([below, ties])
         else:
             chosen = np.arange(min(max(need, 0), costs.size))
-        x = _repair_integer(data, base + np.bincount(dev[chosen], minlength=data.n))
+        np.add.at(base, unit_dev[chosen], 1.0)
+        x = _repair_integer(data, base)
     lam = _multiplier(data, x)
-    return x, lam, _dual_value(data, lam, _integer_best_response(data, lam))
+    # The best response to lam rounds (lam - c) / (2w) + y to the nearest integer in [min, capacity].
+    return x, lam, _dual_value(data, lam, _ThresholdSearch(a, b, lower, upper, integer=True).response(lam))
 
 
-def _last_next(data: CoreAssignmentData, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Marginal cost of each device's last unit (-inf at min) and next unit (+inf at capacity).
+def _derivative(data: CoreAssignmentData, x: np.ndarray) -> np.ndarray:
+    """``f_i'(x_i) = c_i + 2 w_i (x_i - y_i)``; integer unit costs are this -/+ ``w_i``."""
+    d = np.subtract(x, data.demand)
+    d *= data.weight
+    d *= 2.0
+    d += data.unit_cost
+    return d
 
-    For integer cores these are the unit costs ``f(x) - f(x-1)`` and ``f(x+1) - f(x)``;
-    for continuous cores both are the derivative ``f'(x)``.
+
+def _optimality_window(data: CoreAssignmentData, x: np.ndarray) -> tuple[float, float]:
+    """``(max cost of a unit taken, min cost of a unit left)``; ``x`` is optimal iff first <= second.
+
+    A unit "taken" is one above the device's minimum, a unit "left" one below
+    its capacity. For continuous cores both are the derivative at ``x``.
     """
-    if data.integer:
-        last_cost, next_cost = _marginal(data, x - 1.0), _marginal(data, x)
-    else:
-        last_cost = next_cost = data.unit_cost + 2.0 * data.weight * (x - data.demand)
-    return (np.where(x > data.minimum, last_cost, -np.inf),
-            np.where(x < data.capacity, next_cost, np.inf))
+    d = _derivative(data, x)
+    shift = data.weight if data.integer else 0.0
+    last = float(np.max(d - shift, where=x > data.minimum, initial=-np.inf))
+    nxt = float(np.min(d + shift, where=x < data.capacity, initial=np.inf))
+    return last, nxt
 
 
 def _repair_integer(data: CoreAssignmentData, x: np.ndarray, max_swaps: int = 10_000) -> np.ndarray:
-    """Move units from the costliest last unit to the cheapest next unit until no swap pays.
+    """Move units from the costliest unit taken to the cheapest unit left until no swap pays.
 
     The threshold search already returns an optimum; this only undoes ties that
     floating-point rounding put on the wrong side of the threshold.
     """
-    x = x.copy()
     for _ in range(max_swaps):
-        last, nxt = _last_next(data, x)
-        give, take = int(np.argmax(last)), int(np.argmin(nxt))
-        tol = 1e-12 * max(1.0, abs(last[give]), abs(nxt[take]))
-        if give == take or last[give] <= nxt[take] + tol:
+        last, nxt = _optimality_window(data, x)
+        if last <= nxt + 1e-12 * max(1.0, abs(last), abs(nxt)):
             return x
+        d = _derivative(data, x)
+        give = int(np.argmax(np.where(x > data.minimum, d - data.weight, -np.inf)))
+        take = int(np.argmin(np.where(x < data.capacity, d + data.weight, np.inf)))
         x[give] -= 1.0
         x[take] += 1.0
     raise SolverError("core assignment: the integer exchange repair did not converge")
@@ -309,8 +335,7 @@ def _repair_integer(data: CoreAssignmentData, x: np.ndarray, max_swaps: int = 10
 
 def _multiplier(data: CoreAssignmentData, x: np.ndarray) -> float:
     """A multiplier of the sum constraint: between the costliest unit taken and the cheapest left."""
-    last, nxt = _last_next(data, x)
-    hi_last, lo_next = float(last.max(initial=-np.inf)), float(nxt.min(initial=np.inf))
+    hi_last, lo_next = _optimality_window(data, x)
     if math.isfinite(hi_last) and math.isfinite(lo_next):
         return 0.5 * (hi_last + lo_next)
     if math.isfinite(hi_last):
@@ -318,31 +343,14 @@ def _multiplier(data: CoreAssignmentData, x: np.ndarray) -> float:
     return lo_next if math.isfinite(lo_next) else 0.0
 
 
-def _integer_best_response(data: CoreAssignmentData, lam: float) -> np.ndarray:
-    """``argmin over integer x in [min, capacity] of f_i(x) - lam x``, per device, computed afresh."""
-    guess = np.clip(np.floor(data.demand + (lam - data.unit_cost) / (2 * data.weight) + 0.5),
-                    data.minimum, data.capacity)
-    best, best_val = guess, _lagrangian_terms(data, guess, lam)
-    for shift in (-1.0, 1.0):  # guard against rounding at the breakpoints
-        cand = np.clip(guess + shift, data.minimum, data.capacity)
-        val = _lagrangian_terms(data, cand, lam)
-        better = val < best_val
-        best, best_val = np.where(better, cand, best), np.where(better, val, best_val)
-    return best
-
-
-def _lagrangian_terms(data: CoreAssignmentData, x: np.ndarray, lam: float) -> np.ndarray:
-    d = x - data.demand
-    return data.weight * d * d + (data.unit_cost - lam) * x
-
-
 def _dual_value(data: CoreAssignmentData, lam: float, x_min: np.ndarray) -> float:
     """Lagrangian dual value at ``lam``, given the minimizer ``x_min`` of ``L(., lam)``.
 
     ``min_x sum f_i(x_i) - lam (sum x - total)`` is a lower bound on the optimum
-    for every ``lam`` (weak duality); ``x_min`` is computed from ``lam`` alone.
+    for every ``lam`` (weak duality). ``x_min`` must come from ``lam`` alone
+    (the closed-form best response), never from the primal solution.
     """
-    return float(_lagrangian_terms(data, x_min, lam).sum() + lam * data.total)
+    return data.objective(x_min) + lam * (data.total - float(x_min.sum()))
 
 
 def _solve_exact(data: CoreAssignmentData, *, time_limit: float | None) -> dict[str, Any]:
