@@ -1,0 +1,589 @@
+"""Tests of resopt.place_workloads: exact backends, an independent plan checker, brute force,
+diagnoses, bad input and hypothesis properties.
+
+The checker and the brute force below recompute everything from the input tables with
+their own (deliberately plain, loop-based) code; they share nothing with the package.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import resopt
+from resopt import InputError, Status, place_workloads
+from resopt.problems.placement import PlacementResult
+
+COLUMNS = ["workload", "replica", "cloud", "region", "instance_type", "mode", "instances", "gpus",
+           "compute_cost", "egress_cost", "emissions_kg", "cost"]
+EXACT = ["highs", "cvxpy", "pulp"]
+
+
+# --------------------------------------------------------------------------- oracle
+def _opt(row, col, default=None):
+    v = row.get(col, default) if hasattr(row, "get") else default
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return default
+    return v
+
+
+def _allowed(text, value):
+    text = _opt({"t": text}, "t", "")
+    toks = [t.strip() for t in str(text).split("|") if t.strip()]
+    return not toks or toks == ["*"] or value in toks
+
+
+def _egress_rate(wl, off, egress):
+    dc, dr = _opt(wl, "data_cloud", ""), _opt(wl, "data_region", "")
+    if not dc or not _opt(wl, "data_gb", 0):
+        return 0.0
+    if dc == off["cloud"] and (not dr or dr == off["region"]):
+        return 0.0
+    if egress is not None:
+        best = None
+        for _, e in egress.iterrows():
+            sr, tr = _opt(e, "src_region", ""), _opt(e, "dst_region", "")
+            if e["src_cloud"] == dc and e["dst_cloud"] == off["cloud"] and (not sr or sr == dr) \
+                    and (not tr or tr == off["region"]):
+                spec = bool(sr) + bool(tr)
+                if best is None or spec > best[0]:
+                    best = (spec, e["usd_per_gb"])
+        if best is not None:
+            return float(best[1])
+    return 0.02 if dc == off["cloud"] else 0.09
+
+
+def option_cost(wl, off, mode, carbon_price=0.0, egress=None):
+    """(instances, gpus, compute, egress, emissions_kg, cost) of one replica, or None if not allowed."""
+    if not (_allowed(wl["accelerator"], off["accelerator"]) and _allowed(_opt(wl, "clouds", ""), off["cloud"])
+            and _allowed(_opt(wl, "regions", ""), off["region"])):
+        return None
+    if mode == "spot" and (not bool(_opt(wl, "spot_ok", False)) or _opt(off, "spot_price_per_hour") is None):
+        return None
+    inst = math.ceil(wl["gpus"] / off["accelerator_count"] - 1e-9)
+    gpus = inst * off["accelerator_count"]
+    price = {"reserved": 0.0, "on_demand": off["price_per_hour"],
+             "spot": _opt(off, "spot_price_per_hour", 0.0)}[mode]
+    run = wl["hours"] / _opt(off, "throughput", 1.0)
+    compute = inst * price * run
+    egress_cost = float(_opt(wl, "data_gb", 0.0)) * _egress_rate(wl, off, egress)
+    em = gpus * _opt(off, "gpu_watts", 0.0) * run * _opt(off, "carbon_g_per_kwh", 0.0) / 1e6
+    return inst, gpus, compute, egress_cost, em, compute + egress_cost + carbon_price * em / 1000
+
+
+def capacity(off, mode):
+    if mode == "reserved":
+        return float(_opt(off, "reserved_gpus", 0.0))
+    if mode == "spot":
+        if _opt(off, "spot_price_per_hour") is None:
+            return 0.0
+        return float(_opt(off, "spot_capacity_gpus", math.inf))
+    return float(_opt(off, "capacity_gpus", math.inf))
+
+
+def check_plan(result, workloads, offerings, *, budget=None, share=None, carbon_price=0.0, egress=None,
+               rel=1e-7):
+    """Recompute every constraint and every cost of ``result`` from the input tables."""
+    a, u = result.assignments, result.unplaced
+    assert list(a.columns) == COLUMNS
+    assert result.to_frame() is a
+    wl_by_id = {r["workload"]: r for _, r in workloads.iterrows()}
+    off_by_key = {(r["cloud"], r["region"], r["instance_type"]): r for _, r in offerings.iterrows()}
+    used: dict = {}
+    total_spend = 0.0
+    spend_by_cloud: dict = {}
+    for row in a.to_dict("records"):
+        wl, off = wl_by_id[row["workload"]], off_by_key[(row["cloud"], row["region"], row["instance_type"])]
+        assert row["mode"] in ("reserved", "on_demand", "spot")
+        opt = option_cost(wl, off, row["mode"], carbon_price, egress)
+        assert opt is not None, f"incompatible placement {row}"
+        inst, gpus, compute, eg, em, cost = opt
+        assert row["instances"] == inst and row["gpus"] == pytest.approx(gpus)
+        assert row["compute_cost"] == pytest.approx(compute, rel=rel, abs=1e-9)
+        assert row["egress_cost"] == pytest.approx(eg, rel=rel, abs=1e-9)
+        assert row["emissions_kg"] == pytest.approx(em, rel=rel, abs=1e-9)
+        assert row["cost"] == pytest.approx(cost, rel=rel, abs=1e-9)
+        key = (row["cloud"], row["region"], row["instance_type"], row["mode"])
+        used[key] = used.get(key, 0.0) + gpus
+        total_spend += compute + eg
+        spend_by_cloud[row["cloud"]] = spend_by_cloud.get(row["cloud"], 0.0) + compute + eg
+    for (c, r, t, m), g in used.items():
+        assert g <= capacity(off_by_key[(c, r, t)], m) + 1e-6, f"capacity of {(c, r, t, m)} exceeded"
+    for wid, wl in wl_by_id.items():
+        n = int(_opt(wl, "replicas", 1))
+        mine = a[a["workload"] == wid]
+        lost = u[u["workload"] == wid]
+        assert len(mine) + len(lost) == n
+        assert sorted(mine["replica"].tolist() + lost["replica"].tolist()) == list(range(n))
+        if len(lost):
+            assert _opt(wl, "unplaced_penalty") is not None, f"{wid} must be placed"
+            assert (lost["penalty"] == float(wl["unplaced_penalty"])).all()
+        if bool(_opt(wl, "spread", False)):
+            regions = list(zip(mine["cloud"], mine["region"]))
+            assert len(set(regions)) == len(regions), f"{wid} is not spread"
+    if budget is not None:
+        assert total_spend <= budget * (1 + 1e-9) + 1e-6
+    if share is not None and total_spend > 0:
+        for c, s in spend_by_cloud.items():
+            assert s <= share * total_spend * (1 + 1e-7) + 1e-6, f"{c} above the share cap"
+    expected = float(a["cost"].sum()) + float(u["penalty"].sum())
+    assert result.objective == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    assert not (result.bound > result.objective + 1e-6 * max(1, abs(result.objective)))
+
+
+def brute_force(workloads, offerings, *, budget=None, share=None, carbon_price=0.0):
+    """The optimum by enumerating every option of every replica (tiny instances only)."""
+    replicas = []
+    for _, wl in workloads.iterrows():
+        opts = []
+        for _, off in offerings.iterrows():
+            for mode in ("reserved", "on_demand", "spot"):
+                oc = option_cost(wl, off, mode, carbon_price)
+                if oc is not None and oc[1] <= capacity(off, mode):
+                    opts.append(((off["cloud"], off["region"], off["instance_type"], mode), oc))
+        pen = _opt(wl, "unplaced_penalty")
+        if pen is not None:
+            opts.append((None, pen))
+        for _ in range(int(_opt(wl, "replicas", 1))):
+            replicas.append((wl, opts))
+    caps = {(r["cloud"], r["region"], r["instance_type"], m): capacity(r, m)
+            for _, r in offerings.iterrows() for m in ("reserved", "on_demand", "spot")}
+    best = math.inf
+    for combo in itertools.product(*[opts for _, opts in replicas]):
+        used, total, spend, by_cloud, regions = {}, 0.0, 0.0, {}, set()
+        ok = True
+        for (wl, _), (key, oc) in zip(replicas, combo):
+            if key is None:
+                total += oc
+                continue
+            used[key] = used.get(key, 0.0) + oc[1]
+            if used[key] > caps[key] + 1e-9:
+                ok = False
+                break
+            if bool(_opt(wl, "spread", False)):
+                tag = (wl["workload"], key[0], key[1])
+                if tag in regions:
+                    ok = False
+                    break
+                regions.add(tag)
+            total += oc[5]
+            spend += oc[2] + oc[3]
+            by_cloud[key[0]] = by_cloud.get(key[0], 0.0) + oc[2] + oc[3]
+        if not ok or (budget is not None and spend > budget + 1e-9):
+            continue
+        if share is not None and spend > 0 and max(by_cloud.values()) > share * spend + 1e-9:
+            continue
+        best = min(best, total)
+    return best
+
+
+# --------------------------------------------------------------------------- fixtures
+def offerings_small():
+    return pd.DataFrame({
+        "cloud": ["aws", "aws", "gcp", "azure"],
+        "region": ["us-east-1", "us-west-2", "us-central1", "eastus"],
+        "instance_type": ["p5.48xlarge", "p5.48xlarge", "a3-highgpu-8g", "ND96asr_v4"],
+        "accelerator": ["H100", "H100", "H100", "A100"],
+        "accelerator_count": [8, 8, 8, 8],
+        "price_per_hour": [55.04, 55.04, 88.25, 27.20],
+        "spot_price_per_hour": [20.0, np.nan, 30.0, 10.0],
+        "capacity_gpus": [8, 16, np.nan, 16],
+        "reserved_gpus": [8, 0, 0, 0],
+        "throughput": [1.0, 1.0, 1.0, 0.5],
+    })
+
+
+def workloads_small():
+    return pd.DataFrame({
+        "workload": ["train", "serve", "batch"],
+        "gpus": [8, 8, 4],
+        "hours": [10.0, 24.0, 5.0],
+        "accelerator": ["H100", "H100", "H100|A100"],
+        "replicas": [2, 2, 2],
+        "spread": [False, True, False],
+        "spot_ok": [False, False, True],
+        "data_cloud": ["aws", "aws", "gcp"],
+        "data_region": ["us-east-1", "us-east-1", "us-central1"],
+        "data_gb": [100.0, 10.0, 50.0],
+    })
+
+
+# --------------------------------------------------------------------------- exact backends
+@pytest.mark.parametrize("kwargs", [{}, {"carbon_price": 80.0}, {"budget": 5000.0}, {"max_cloud_share": 0.7}])
+def test_exact_backends_agree_and_plans_check(kwargs):
+    w, o = workloads_small(), offerings_small()
+    o = o.assign(gpu_watts=700.0, carbon_g_per_kwh=[379, 91, 413, 379])
+    results = {b: place_workloads(w, o, backend=b, mip_gap=0.0, **kwargs) for b in EXACT}
+    objs = [r.objective for r in results.values()]
+    for b, r in results.items():
+        assert r.status is Status.OPTIMAL, (b, r.message)
+        assert r.backend == b
+        check_plan(r, w, o, budget=kwargs.get("budget"), share=kwargs.get("max_cloud_share"),
+                   carbon_price=kwargs.get("carbon_price", 0.0))
+        assert r.bound == pytest.approx(r.objective, rel=1e-6)
+    assert max(objs) - min(objs) <= 1e-6 * max(objs)
+    assert objs[0] == pytest.approx(brute_force(w, o, **{k.replace("max_cloud_share", "share"): v
+                                                         for k, v in kwargs.items()}), rel=1e-9)
+
+
+def test_known_optimum_by_hand():
+    # train: 2 x 8 GPUs for 10 h. The reserved 8 GPUs in us-east-1 are free (egress 0), the second
+    # replica goes on-demand in us-east-1? No: reserved and on-demand are separate capacities, and
+    # on-demand us-east-1 costs 550.4, us-west-2 550.4 + 100 GB x 0.02 = 552.4, gcp 882.5 + 9.
+    w = workloads_small().iloc[[0]]
+    r = place_workloads(w, offerings_small(), backend="highs")
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(550.4)
+    assert sorted(r.assignments["mode"]) == ["on_demand", "reserved"]
+    assert r.assignments["cost"].sum() == pytest.approx(550.4)
+    assert (r.assignments["region"] == "us-east-1").all()
+
+
+def test_spot_throughput_slices_and_egress_table():
+    o = pd.DataFrame({
+        "cloud": ["aws", "gcp", "gcp"], "region": ["r1", "r2", "r3"], "instance_type": ["a", "b", "mig"],
+        "accelerator": ["A100", "A100", "A100"], "accelerator_count": [8, 8, 0.5],
+        "price_per_hour": [30.0, 30.0, 1.0], "spot_price_per_hour": [10.0, None, None],
+        "throughput": [1.0, 2.0, 1.0], "capacity_gpus": [None, None, 1.5],
+    })
+    w = pd.DataFrame({"workload": ["x", "y"], "gpus": [1, 3], "hours": [10, 10], "accelerator": ["A100", "A100"],
+                      "spot_ok": [True, False], "data_cloud": ["aws", "aws"], "data_region": ["r1", "r1"],
+                      "data_gb": [1000, 1000]})
+    eg = pd.DataFrame({"src_cloud": ["aws"], "dst_cloud": ["gcp"], "usd_per_gb": [0.001]})
+    r = place_workloads(w, o, egress=eg, backend="highs")
+    check_plan(r, w, o, egress=eg)
+    rows = r.assignments.set_index("workload")
+    # x: MIG slices 2 x 0.5 GPU x 1 USD x 10 h = 20 + 1 USD egress beats spot on aws (10 x 10 = 100)
+    assert rows.loc["x", "instance_type"] == "mig" and rows.loc["x", "instances"] == 2
+    assert rows.loc["x", "cost"] == pytest.approx(21.0)
+    # y: 3 GPUs need 6 slices (3 GPUs > 1.5 left); gcp b runs twice as fast: 30 x 5 h + 1 = 151 < 300
+    assert rows.loc["y", "instance_type"] == "b" and rows.loc["y", "cost"] == pytest.approx(151.0)
+
+
+def test_default_egress_rates():
+    o = pd.DataFrame({"cloud": ["aws", "aws", "gcp"], "region": ["a", "b", "c"], "instance_type": ["t"] * 3,
+                      "accelerator": ["L4"] * 3, "accelerator_count": [1] * 3, "price_per_hour": [1.0] * 3,
+                      "capacity_gpus": [1, 1, 1]})
+    w = pd.DataFrame({"workload": ["w"], "gpus": [1], "hours": [1], "accelerator": ["L4"], "replicas": [3],
+                      "data_cloud": ["aws"], "data_region": ["a"], "data_gb": [100]})
+    r = place_workloads(w, o, backend="highs")
+    eg = r.assignments.set_index("region")["egress_cost"]
+    assert eg.to_dict() == pytest.approx({"a": 0.0, "b": 2.0, "c": 9.0})
+    assert r.objective == pytest.approx(3 + 11.0)
+
+
+def test_penalty_leaves_replicas_unplaced_when_cheaper():
+    w = workloads_small().iloc[[0]].assign(unplaced_penalty=600.0, replicas=3)
+    r = place_workloads(w, offerings_small(), backend="highs")
+    # free reserved, two on-demand at 550.4 and 552.4 (us-west-2) are cheaper than 600; the gcp one is not
+    assert len(r.assignments) == 3 and len(r.unplaced) == 0
+    w = w.assign(unplaced_penalty=551.0)
+    r = place_workloads(w, offerings_small(), backend="highs")
+    assert len(r.assignments) == 2 and r.unplaced["penalty"].tolist() == [551.0]
+    assert r.objective == pytest.approx(550.4 + 551.0)
+    check_plan(r, w, offerings_small())
+
+
+def test_result_tables_and_repr():
+    w, o = workloads_small(), offerings_small()
+    r = place_workloads(w, o, backend="highs")
+    assert isinstance(r, PlacementResult) and isinstance(r, resopt.Result)
+    bc = r.by_cloud()
+    assert bc["cost"].sum() == pytest.approx(r.assignments["cost"].sum())
+    assert bc["share"].sum() == pytest.approx(1.0)
+    assert bc["gpus"].sum() == r.assignments["gpus"].sum()
+    assert "optimal" in repr(r) and "placed" in repr(r)
+    assert "<table" in r._repr_html_()
+    assert r.summary()["backend"] == "highs"
+    assert not r.diagnosis
+    assert r.raise_for_status() is r
+
+
+# --------------------------------------------------------------------------- diagnosis
+def test_no_compatible_offering_is_explained():
+    w = workloads_small().assign(clouds=["azure", "", ""])
+    r = place_workloads(w, offerings_small())
+    assert r.status is Status.INFEASIBLE
+    assert r.diagnosis.no_offering["workload"].tolist() == ["train"]
+    assert "H100 is offered only in aws, gcp" in str(r.diagnosis)
+    with pytest.raises(resopt.InfeasibleError, match="train"):
+        r.raise_for_status()
+
+
+def test_spread_with_too_few_regions_is_explained():
+    w = workloads_small().assign(replicas=[1, 4, 1])
+    r = place_workloads(w, offerings_small(), backend="pulp")
+    assert r.status is Status.INFEASIBLE
+    assert "only 3 region(s)" in r.message and "'serve'" in r.message
+
+
+def test_replica_too_big_and_spot_only():
+    o = offerings_small().assign(capacity_gpus=[8, 8, 8, 16], spot_capacity_gpus=[8, 0, 0, 0])
+    w = pd.DataFrame({"workload": ["big", "spotty"], "gpus": [16, 8], "hours": [1, 1],
+                      "accelerator": ["H100", "H100"], "clouds": ["", "aws"], "regions": ["", "us-east-1"]})
+    o.loc[0, ["capacity_gpus", "reserved_gpus"]] = 0
+    r = place_workloads(w, o)
+    assert r.status is Status.INFEASIBLE
+    reasons = dict(zip(r.diagnosis.no_offering["workload"], r.diagnosis.no_offering["reason"]))
+    assert "needs 16 GPUs per replica" in reasons["big"] and "largest: 8 GPUs" in reasons["big"]
+    assert "spot_ok false" in reasons["spotty"]
+
+
+def test_accelerator_shortfall_counts_gpus():
+    o = offerings_small()
+    w = pd.DataFrame({"workload": ["a"], "gpus": [8], "hours": [1], "accelerator": ["A100"], "replicas": [5]})
+    r = place_workloads(w, o)
+    assert r.status is Status.INFEASIBLE
+    row = r.diagnosis.shortfall.iloc[0]
+    assert (row["accelerator"], row["gpus_needed"], row["gpus_available"], row["short_by"]) == ("A100", 40, 16, 24)
+    assert "short by 24 GPUs" in r.message
+
+
+def test_shortfall_within_allowed_regions():
+    o = offerings_small()
+    w = pd.DataFrame({"workload": ["a", "b"], "gpus": [8, 8], "hours": [1, 1], "accelerator": ["H100", "H100"],
+                      "replicas": [3, 1], "regions": ["us-west-2", "us-west-2"]})
+    r = place_workloads(w, o)
+    assert r.status is Status.INFEASIBLE
+    assert r.diagnosis.shortfall["short_by"].tolist() == [16]
+    assert "within us-west-2" in r.message
+
+
+@pytest.mark.parametrize("backend", EXACT)
+def test_budget_and_share_cuts_are_explained(backend):
+    w, o = workloads_small(), offerings_small()
+    r = place_workloads(w, o, budget=100.0, backend=backend)
+    assert r.status is Status.INFEASIBLE and r.diagnosis.cuts == ["budget"]
+    assert "budget cuts" in r.message
+    r = place_workloads(w, o, max_cloud_share=0.2, backend=backend)
+    assert r.status is Status.INFEASIBLE and r.diagnosis.cuts == ["max_cloud_share"]
+
+
+def test_capacity_conflict_without_single_cause():
+    # two workloads each fit somewhere, but not both: a and b both need the single 8-GPU slot
+    o = offerings_small().iloc[[1, 3]].assign(capacity_gpus=[8, 8])
+    w = pd.DataFrame({"workload": ["a", "b"], "gpus": [8, 8], "hours": [1, 1],
+                      "accelerator": ["H100", "H100|A100"], "replicas": [1, 2]})
+    r = place_workloads(w, o, backend="highs")
+    assert r.status is Status.INFEASIBLE
+    assert "compete for the same capacity" in r.message or "short" in r.message
+
+
+# --------------------------------------------------------------------------- bad input
+def _bad(**changes):
+    w, o = workloads_small(), offerings_small()
+    for key, fn in changes.items():
+        if key == "w":
+            w = fn(w)
+        else:
+            o = fn(o)
+    return w, o
+
+
+def _set(col, row, value):
+    def fn(df):
+        df = df.copy()
+        df[col] = df[col].astype(object)
+        df.loc[df.index[row], col] = value
+        return df
+    return fn
+
+
+BAD = [
+    (dict(w=lambda d: d.drop(columns="gpus")), r"missing the required column\(s\) 'gpus'"),
+    (dict(w=lambda d: d.rename(columns={"hours": "hour"})), r"did you mean 'hour' for 'hours'"),
+    (dict(o=lambda d: d.drop(columns="price_per_hour")), r"offerings is missing.*'price_per_hour'"),
+    (dict(w=_set("gpus", 1, -3)), r"'gpus' column of workloads must be at least 1. Got -3 at row 'serve'"),
+    (dict(w=_set("gpus", 0, 2.5)), r"'gpus' column of workloads must hold whole numbers. Got 2.5 at row 'train'"),
+    (dict(w=_set("hours", 2, np.nan)), r"'hours' column of workloads must not have missing values.*'batch'"),
+    (dict(w=_set("hours", 0, 0)), r"'hours' column of workloads must be positive. Got 0"),
+    (dict(w=_set("replicas", 0, 0)), r"'replicas' column of workloads must be at least 1"),
+    (dict(w=_set("workload", 1, "train")), r"'workload' column of workloads must be unique. Got 'train'"),
+    (dict(w=_set("accelerator", 0, "H200")), r"'accelerator' column of workloads names an accelerator that no "
+                                             r"offering has. Got 'H200' at row 'train'"),
+    (dict(w=_set("accelerator", 2, "H100|A10")), r"Got 'A10' at row 'batch'. Did you mean 'A100'"),
+    (dict(w=lambda d: d.assign(clouds=["aws|oracle", "", ""])), r"'clouds' column.*Got 'oracle' at row 'train'"),
+    (dict(w=lambda d: d.assign(regions=["", "mars-1", ""])), r"'regions' column.*Got 'mars-1' at row 'serve'"),
+    (dict(w=_set("spot_ok", 0, "maybe")), r"'spot_ok' column of workloads must be true or false. Got 'maybe'"),
+    (dict(w=_set("data_cloud", 0, None)), r"'data_cloud' column of workloads must say where the data lives"),
+    (dict(w=lambda d: d.assign(unplaced_penalty=[1.0, -5.0, None])), r"'unplaced_penalty'.*non-negative.*-5"),
+    (dict(o=_set("price_per_hour", 3, "cheap")), r"'price_per_hour' column of offerings must be numeric. "
+                                                 r"Got 'cheap' at row 3"),
+    (dict(o=_set("accelerator_count", 0, 0)), r"'accelerator_count' column of offerings must be positive"),
+    (dict(o=_set("capacity_gpus", 1, -8)), r"'capacity_gpus' column of offerings must be non-negative. Got -8"),
+    (dict(o=_set("spot_price_per_hour", 0, np.inf)), r"'spot_price_per_hour'.*must be finite"),
+    (dict(o=_set("throughput", 0, 0)), r"'throughput' column of offerings must be positive"),
+    (dict(w=lambda d: d.iloc[0:0]), r"workloads is empty"),
+    (dict(o=lambda d: d.iloc[0:0]), r"offerings is empty"),
+]
+
+
+@pytest.mark.parametrize("changes, pattern", BAD)
+def test_bad_input_raises_input_error(changes, pattern):
+    w, o = _bad(**changes)
+    with pytest.raises(InputError, match=pattern):
+        place_workloads(w, o)
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({"budget": -1}, r"'budget' must be >= 0"),
+    ({"max_cloud_share": 1.5}, r"'max_cloud_share' must be <= 1"),
+    ({"max_cloud_share": 0}, r"'max_cloud_share' must be > 0"),
+    ({"carbon_price": "high"}, r"'carbon_price' must be a number"),
+    ({"backend": "gurobi"}, r"Unknown backend 'gurobi'.*highs, cvxpy, pulp, heuristic"),
+    ({"time_limit": 0}, r"'time_limit' must be > 0"),
+    ({"partitions": 0}, r"'partitions' must be a whole number >= 1"),
+    ({"executor": object()}, r"'executor' must have a submit method"),
+    ({"egress": pd.DataFrame({"src_cloud": ["aws"], "dst_cloud": ["ibm"], "usd_per_gb": [0.1]})},
+     r"'dst_cloud' column of egress names an unknown cloud. Got 'ibm' at row 0"),
+    ({"egress": pd.DataFrame({"src_cloud": ["aws"], "dst_cloud": ["gcp"]})}, r"egress is missing.*'usd_per_gb'"),
+    ({"egress": "rates.csv"}, r"egress must be a pandas DataFrame"),
+])
+def test_bad_arguments_raise_input_error(kwargs, pattern):
+    with pytest.raises(InputError, match=pattern):
+        place_workloads(workloads_small(), offerings_small(), **kwargs)
+
+
+def test_mapping_input_is_accepted():
+    w = {"workload": ["a"], "gpus": [1], "hours": [2], "accelerator": ["*"]}
+    o = {"cloud": ["aws"], "region": ["r"], "instance_type": ["g6.xlarge"], "accelerator": ["L4"],
+         "accelerator_count": [1], "price_per_hour": [0.805]}
+    assert place_workloads(w, o).objective == pytest.approx(1.61)
+
+
+# --------------------------------------------------------------------------- heuristic, auto, partitions
+def test_heuristic_on_example_catalog_is_feasible_with_bound(catalog):
+    w, o = catalog
+    r = place_workloads(w, o, backend="heuristic", carbon_price=50.0)
+    exact = place_workloads(w, o, backend="highs", carbon_price=50.0, mip_gap=0.0)
+    check_plan(r, w, o, carbon_price=50.0)
+    assert r.backend == "heuristic" and r.status in (Status.FEASIBLE, Status.OPTIMAL)
+    assert r.bound <= exact.objective + 1e-6 <= r.objective + 2e-6
+    assert r.gap < 0.02
+
+
+def test_auto_picks_milp_when_small_and_heuristic_when_large(monkeypatch, catalog):
+    import resopt.problems.placement.solve as solve_mod
+
+    w, o = catalog
+    assert place_workloads(w, o).backend == "highs"
+    monkeypatch.setattr(solve_mod, "MILP_MAX_COLUMNS_PER_SECOND", 0)
+    r = place_workloads(w, o)
+    assert r.backend == "heuristic"
+    check_plan(r, w, o)
+
+
+def test_partitions_with_executor(catalog):
+    w, o = catalog
+    w = pd.concat([w.assign(workload=w["workload"] + f"-{i}") for i in range(4)], ignore_index=True)
+    o = o.assign(capacity_gpus=o["capacity_gpus"] * 4, spot_capacity_gpus=o["spot_capacity_gpus"] * 4,
+                 reserved_gpus=o["reserved_gpus"] * 4)
+    exact = place_workloads(w, o, backend="highs", mip_gap=0.0)
+    with ThreadPoolExecutor(2) as pool:
+        r = place_workloads(w, o, partitions=2, executor=pool, backend="highs")
+    assert r.status is Status.FEASIBLE and "2 parts" in r.message
+    check_plan(r, w, o)
+    assert r.bound <= exact.objective + 1e-6 <= r.objective + 1e-6
+    seq = place_workloads(w, o, partitions=2, backend="heuristic")
+    check_plan(seq, w, o)
+    assert seq.bound <= exact.objective + 1e-6
+
+
+@pytest.fixture
+def catalog():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "models" / "placement"
+    return pd.read_csv(root / "workloads.csv"), pd.read_csv(root / "catalog.csv")
+
+
+# --------------------------------------------------------------------------- hypothesis
+@st.composite
+def tiny_instances(draw, max_replicas=4):
+    n_off = draw(st.integers(1, 3))
+    clouds = ["aws", "gcp"]
+    offers = []
+    for j in range(n_off):
+        acc = draw(st.sampled_from(["H100", "A100"]))
+        cnt = draw(st.sampled_from([1, 2, 8]))
+        price = draw(st.sampled_from([1.0, 2.5, 4.0, 10.0]))
+        spot = draw(st.sampled_from([None, 0.5, 1.5]))
+        offers.append({
+            "cloud": clouds[j % 2], "region": f"r{j}", "instance_type": f"t{j}", "accelerator": acc,
+            "accelerator_count": cnt, "price_per_hour": price * cnt, "spot_price_per_hour":
+                None if spot is None else spot * cnt,
+            "capacity_gpus": draw(st.sampled_from([None, 0, 2, 8, 16])),
+            "spot_capacity_gpus": draw(st.sampled_from([None, 4])),
+            "reserved_gpus": draw(st.sampled_from([0, 0, 8])),
+            "throughput": draw(st.sampled_from([1.0, 2.0])),
+        })
+    o = pd.DataFrame(offers)
+    accs = sorted(set(o["accelerator"]))
+    works, total = [], 0
+    for i in range(draw(st.integers(1, 3))):
+        reps = draw(st.integers(1, 2))
+        if total + reps > max_replicas:
+            break
+        total += reps
+        works.append({
+            "workload": f"w{i}", "gpus": draw(st.sampled_from([1, 2, 4, 8])),
+            "hours": draw(st.sampled_from([1.0, 3.0, 10.0])),
+            "accelerator": draw(st.sampled_from([*accs, "*", "|".join(accs)])),
+            "replicas": reps, "spread": draw(st.booleans()), "spot_ok": draw(st.booleans()),
+            "unplaced_penalty": draw(st.sampled_from([None, 5.0, 100.0])),
+        })
+    w = pd.DataFrame(works)
+    budget = draw(st.sampled_from([None, None, 50.0]))
+    share = draw(st.sampled_from([None, None, 0.6]))
+    return w, o, budget, share
+
+
+@given(tiny_instances())
+def test_property_exact_backends_match_brute_force(inst):
+    w, o, budget, share = inst
+    best = brute_force(w, o, budget=budget, share=share)
+    results = [place_workloads(w, o, backend=b, budget=budget, max_cloud_share=share, mip_gap=0.0)
+               for b in ("highs", "pulp")]
+    for r in results:
+        if math.isinf(best):
+            assert r.status is Status.INFEASIBLE and r.diagnosis
+        else:
+            assert r.status is Status.OPTIMAL, r.message
+            assert r.objective == pytest.approx(best, rel=1e-7, abs=1e-7)
+            check_plan(r, w, o, budget=budget, share=share)
+
+
+@given(tiny_instances(max_replicas=6))
+def test_property_heuristic_plan_is_feasible_and_bounded(inst):
+    w, o, budget, share = inst
+    exact = place_workloads(w, o, backend="highs", budget=budget, max_cloud_share=share, mip_gap=0.0)
+    r = place_workloads(w, o, backend="heuristic", budget=budget, max_cloud_share=share)
+    if exact.status is Status.INFEASIBLE:
+        assert not r.success
+        return
+    assert r.bound <= exact.objective + 1e-6 * max(1.0, exact.objective)
+    if r.success:
+        check_plan(r, w, o, budget=budget, share=share)
+        assert r.objective >= exact.objective - 1e-6 * max(1.0, exact.objective)
+        assert r.objective >= r.bound - 1e-9
+    else:  # only side constraints may defeat the heuristic, and it says so
+        assert (budget is not None or share is not None) and r.status is Status.ERROR
+        assert "not proven infeasible" in r.message
+
+
+@given(tiny_instances(max_replicas=3))
+def test_property_cvxpy_agrees_with_highs(inst):
+    w, o, budget, share = inst
+    a = place_workloads(w, o, backend="highs", budget=budget, max_cloud_share=share, mip_gap=0.0)
+    b = place_workloads(w, o, backend="cvxpy", budget=budget, max_cloud_share=share, mip_gap=0.0)
+    assert a.status == b.status
+    if a.success:
+        assert a.objective == pytest.approx(b.objective, rel=1e-7, abs=1e-7)
+        check_plan(b, w, o, budget=budget, share=share)
