@@ -84,6 +84,17 @@ class LinearModel:
         return value
 
 
+def solve_empty(model: LinearModel) -> "Solution | None":
+    """The solution of a model with no variables (every backend's special case), else None."""
+    if model.num_cols:
+        return None
+    feasible = bool(np.all(model.row_lower <= 0.0) and np.all(model.row_upper >= 0.0))
+    if not feasible:
+        return Solution(Status.INFEASIBLE, solver_status="empty model: a constant row is violated")
+    value = float(model.offset)
+    return Solution(Status.OPTIMAL, np.zeros(0), value, value, "empty model: nothing to solve")
+
+
 @dataclass
 class Solution:
     """What a backend hands back for a :class:`LinearModel`."""

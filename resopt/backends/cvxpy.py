@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import SolverError, UnsupportedProblemError
-from ..model import LinearModel, Solution
+from ..model import LinearModel, Solution, solve_empty
 from ..result import Status, stopwatch
 from .highs import mip_bound
 
@@ -79,6 +79,8 @@ def solve_cvxpy(model: LinearModel, *, time_limit: float | None = None, mip_gap:
 
     if model.is_mip and model.is_qp:
         raise UnsupportedProblemError("cvxpy with HiGHS cannot solve integer QPs (MIQP).")
+    if (empty := solve_empty(model)) is not None:
+        return empty
     timings: dict[str, float] = {}
     with stopwatch(timings, "build"):
         problem, x = build_cvxpy(model)

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import UnsupportedProblemError
-from ..model import LinearModel, Solution
+from ..model import LinearModel, Solution, solve_empty
 from ..result import Status, stopwatch
 
 __all__ = ["solve_highs", "build_highs"]
@@ -103,6 +103,8 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None, mip_gap:
     The bound is HiGHS's MIP dual bound for MILPs and the optimal objective
     for LPs and QPs solved to optimality.
     """
+    if (empty := solve_empty(model)) is not None:
+        return empty
     timings: dict[str, float] = {}
     with stopwatch(timings, "build"):
         h = build_highs(model)

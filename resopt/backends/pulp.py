@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import UnsupportedProblemError
-from ..model import LinearModel, Solution
+from ..model import LinearModel, Solution, solve_empty
 from ..result import Status, stopwatch
 from .highs import _map_status, mip_bound
 
@@ -27,16 +27,18 @@ def build_pulp(model: LinearModel):
     if model.is_qp:
         raise UnsupportedProblemError("PuLP is linear only; it cannot express a quadratic objective.")
     n = model.num_cols
+    problem = pulp.LpProblem(model.name.replace(" ", "_"), pulp.LpMinimize)
+    # PuLP >= 3.3 attaches variables to the problem; older versions construct them directly.
+    make = getattr(problem, "add_variable", None) or (lambda name, lo, hi, cat: pulp.LpVariable(name, lo, hi, cat))
     variables = [
-        pulp.LpVariable(
+        make(
             f"x{j}",
-            lowBound=None if np.isneginf(model.col_lower[j]) else float(model.col_lower[j]),
-            upBound=None if np.isposinf(model.col_upper[j]) else float(model.col_upper[j]),
-            cat=pulp.LpInteger if model.integrality[j] else pulp.LpContinuous,
+            None if np.isneginf(model.col_lower[j]) else float(model.col_lower[j]),
+            None if np.isposinf(model.col_upper[j]) else float(model.col_upper[j]),
+            pulp.LpInteger if model.integrality[j] else pulp.LpContinuous,
         )
         for j in range(n)
     ]
-    problem = pulp.LpProblem(model.name.replace(" ", "_"), pulp.LpMinimize)
     nz = np.flatnonzero(model.c)
     problem += pulp.LpAffineExpression([(variables[j], float(model.c[j])) for j in nz]) + float(model.offset)
     A = sp.csr_array(model.A)
@@ -60,6 +62,8 @@ def solve_pulp(model: LinearModel, *, time_limit: float | None = None, mip_gap: 
     """Solve ``model`` with PuLP's HiGHS interface; status and bound come from HiGHS itself."""
     import pulp
 
+    if (empty := solve_empty(model)) is not None:
+        return empty
     timings: dict[str, float] = {}
     with stopwatch(timings, "build"):
         problem, variables = build_pulp(model)
