@@ -22,7 +22,7 @@ def gantt(segments: pd.DataFrame, machines: int, *, ax: Any = None, title: str =
     """
     try:
         import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - exercised only without matplotlib
+    except ImportError:
         raise BackendUnavailableError(
             'Plotting a schedule needs matplotlib: pip install "resopt[plot]"'
         ) from None

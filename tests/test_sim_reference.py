@@ -1,0 +1,302 @@
+"""resopt.simulate against independent, deliberately simple simulators.
+
+Two references live here, written from the issue's rules and sharing no code
+with :mod:`resopt.sim`:
+
+- ``step_reference``: advances time by a fixed step ``dt`` (1 for integer
+  data on speed-1 machines) and, at every step, applies completions, then
+  arrivals, then decisions, by brute force over all tasks. Exact rational
+  arithmetic; it refuses instances whose events leave the time grid.
+- ``event_reference``: exact rational event-to-event simulation for
+  ``srtf`` on machines of unequal speeds (where no fixed grid is exact),
+  re-sorting every present task at every event.
+
+Random instances are small, with many ties (few distinct arrivals and
+durations), and task ids listed out of arrival order.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import resopt
+
+ALL = ["round_robin", "least_connections", "weighted", "fcfs", "sjf", "srtf"]
+DISPATCH = {"round_robin", "least_connections", "weighted"}
+
+
+# ---------------------------------------------------------------------------
+# references
+
+
+def _weighted_pick(scores: list[Fraction], weights: list[Fraction]) -> int:
+    for j, w in enumerate(weights):
+        scores[j] += w
+    best = 0
+    for j in range(1, len(scores)):
+        if scores[j] > scores[best]:
+            best = j
+    scores[best] -= sum(weights)
+    return best
+
+
+def step_reference(tasks, speeds, policy, dt=Fraction(1)):
+    """Fixed-step simulation. ``tasks``: list of (id, arrival, duration); returns per-id records and pieces."""
+    n, m = len(tasks), len(speeds)
+    speeds = [Fraction(s) for s in speeds]
+    arrival = [Fraction(a) for _, a, _ in tasks]
+    duration = [Fraction(d) for _, _, d in tasks]
+    arrival_order = sorted(range(n), key=lambda i: (arrival[i], i))
+    remaining = list(duration)  # work left
+    bound = [None] * n  # dispatch policies: machine chosen on arrival
+    on = [None] * m  # task running on each machine
+    piece_start = [None] * m
+    start, finish, last_machine = [None] * n, [None] * n, [None] * n
+    pieces = []
+    arrived = 0
+    rr = 0
+    scores = [Fraction(0)] * m
+    t = Fraction(0)
+    completed_now = []
+    while any(f is None for f in finish):
+        # completions at t were applied at the end of the previous step (completed_now)
+        # arrivals at t, in arrival order
+        arriving = [i for i in arrival_order if arrival[i] == t]
+        for i in arriving:
+            if policy == "round_robin":
+                bound[i] = rr % m
+                rr += 1
+            elif policy == "least_connections":
+                load = [sum(1 for k in range(n) if bound[k] == j and finish[k] is None) for j in range(m)]
+                bound[i] = min(range(m), key=lambda j: (load[j], j))
+            elif policy == "weighted":
+                bound[i] = _weighted_pick(scores, speeds)
+        arrived += len(arriving)
+        present = [i for i in range(n) if arrival[i] <= t and finish[i] is None]
+        if policy in DISPATCH:
+            for j in range(m):
+                if on[j] is None:
+                    queue = [i for i in present if bound[i] == j and start[i] is None]
+                    if queue:
+                        i = min(queue, key=lambda i: (arrival[i], i))
+                        on[j], piece_start[j], start[i] = i, t, t
+        elif policy in ("fcfs", "sjf"):
+            for j in range(m):
+                if on[j] is None:
+                    queue = [i for i in present if start[i] is None]
+                    if queue:
+                        key = (lambda i: (arrival[i], i)) if policy == "fcfs" else (lambda i: (duration[i], arrival[i], i))
+                        i = min(queue, key=key)
+                        on[j], piece_start[j], start[i] = i, t, t
+        elif arriving or completed_now:  # srtf decides at arrivals and completions only
+            chosen = sorted(present, key=lambda i: (remaining[i], arrival[i], i))[:m]
+            for j in range(m):
+                if on[j] is not None and on[j] not in chosen:
+                    pieces.append((on[j], j, piece_start[j], t))
+                    on[j] = None
+            running = set(x for x in on if x is not None)
+            for i in chosen:
+                if i not in running:
+                    j = min(j for j in range(m) if on[j] is None)
+                    on[j], piece_start[j] = i, t
+                    if start[i] is None:
+                        start[i] = t
+        # run one step
+        completed_now = []
+        for j in range(m):
+            i = on[j]
+            if i is None:
+                continue
+            remaining[i] -= speeds[j] * dt
+            if remaining[i] < 0:
+                raise ValueError("instance leaves the time grid")
+            if remaining[i] == 0:
+                finish[i], last_machine[i] = t + dt, j
+                pieces.append((i, j, piece_start[j], t + dt))
+                on[j] = None
+                completed_now.append(i)
+        t += dt
+        assert t < 10_000, "reference did not finish"
+    return _records(tasks, start, finish, last_machine, pieces)
+
+
+def event_reference(tasks, speeds):
+    """srtf, event to event, exact; the m least remaining work run (sticky machines, lowest free index)."""
+    n, m = len(tasks), len(speeds)
+    speeds = [Fraction(s) for s in speeds]
+    arrival = [Fraction(a) for _, a, _ in tasks]
+    remaining = [Fraction(d) for _, _, d in tasks]
+    on = [None] * m
+    piece_start = [None] * m
+    start, finish, last_machine = [None] * n, [None] * n, [None] * n
+    pieces = []
+    t = Fraction(0)
+    first = True
+    while any(f is None for f in finish):
+        candidates = [a for a in arrival if a > t or (first and a == t)]
+        for j in range(m):
+            if on[j] is not None:
+                candidates.append(t + remaining[on[j]] / speeds[j])
+        nxt = min(candidates)
+        first = False
+        for j in range(m):
+            if on[j] is not None:
+                remaining[on[j]] -= (nxt - t) * speeds[j]
+        t = nxt
+        for j in range(m):
+            i = on[j]
+            if i is not None and remaining[i] == 0:
+                finish[i], last_machine[i] = t, j
+                pieces.append((i, j, piece_start[j], t))
+                on[j] = None
+        present = [i for i in range(n) if arrival[i] <= t and finish[i] is None]
+        chosen = sorted(present, key=lambda i: (remaining[i], arrival[i], i))[:m]
+        for j in range(m):
+            if on[j] is not None and on[j] not in chosen:
+                pieces.append((on[j], j, piece_start[j], t))
+                on[j] = None
+        for i in chosen:
+            if i not in on:
+                j = on.index(None)
+                on[j], piece_start[j] = i, t
+                if start[i] is None:
+                    start[i] = t
+    return _records(tasks, start, finish, last_machine, pieces)
+
+
+def _records(tasks, start, finish, last_machine, pieces):
+    ids = [tid for tid, _, _ in tasks]
+    service = [Fraction(0)] * len(tasks)
+    for i, _, a, b in pieces:
+        service[i] += b - a
+    rows = {
+        ids[i]: {
+            "machine": last_machine[i],
+            "start": start[i],
+            "completion": finish[i],
+            "service": service[i],
+            "waiting": finish[i] - Fraction(tasks[i][1]) - service[i],
+            "turnaround": finish[i] - Fraction(tasks[i][1]),
+        }
+        for i in range(len(tasks))
+    }
+    segs = sorted((ids[i], j, a, b) for i, j, a, b in pieces)
+    return rows, segs
+
+
+def reference_metrics(tasks, rows, segs, m):
+    if not tasks:
+        return dict.fromkeys(
+            ["mean_waiting", "max_waiting", "mean_turnaround", "makespan", "utilization", "average_load", "load_imbalance"], 0.0
+        ), [0.0] * m
+    busy = [Fraction(0)] * m
+    for _, j, a, b in segs:
+        busy[j] += b - a
+    makespan = max(r["completion"] for r in rows.values()) - min(Fraction(a) for _, a, _ in tasks)
+    mean_busy = sum(busy) / m
+    waits = [r["waiting"] for r in rows.values()]
+    return {
+        "mean_waiting": sum(waits) / len(waits),
+        "max_waiting": max(waits),
+        "mean_turnaround": sum(r["turnaround"] for r in rows.values()) / len(rows),
+        "makespan": makespan,
+        "utilization": sum(busy) / (m * makespan),
+        "average_load": mean_busy,
+        "load_imbalance": max(busy) / mean_busy,
+    }, busy
+
+
+# ---------------------------------------------------------------------------
+# comparison
+
+
+def _frame(tasks):
+    return pd.DataFrame(tasks, columns=["task", "arrival", "duration"])
+
+
+def assert_matches(tasks, machines, policy, rows, segs):
+    m = machines if isinstance(machines, int) else len(machines)
+    result = resopt.simulate(_frame(tasks), machines, policy=policy)
+    got = result.schedule.set_index("task")
+    assert list(result.schedule["task"]) == [tid for tid, _, _ in tasks]
+    for tid, want in rows.items():
+        row = got.loc[tid]
+        for col in ("machine", "start", "completion", "service", "waiting", "turnaround"):
+            assert row[col] == float(want[col]), (policy, tid, col, row[col], want[col])
+    got_segs = sorted(result.segments.itertuples(index=False, name=None))
+    assert got_segs == [(tid, j, float(a), float(b)) for tid, j, a, b in segs]
+    want_metrics, want_busy = reference_metrics(tasks, rows, segs, m)
+    for name, value in want_metrics.items():
+        assert result.metrics[name] == pytest.approx(float(value), rel=1e-12, abs=1e-12), name
+    assert result.busy_time.tolist() == pytest.approx([float(b) for b in want_busy], rel=1e-12)
+
+
+@st.composite
+def instances(draw, durations=st.integers(1, 5), max_n=10):
+    n = draw(st.integers(0, max_n))
+    arrivals = draw(st.lists(st.integers(0, 8), min_size=n, max_size=n))
+    lengths = draw(st.lists(durations, min_size=n, max_size=n))
+    ids = draw(st.permutations([f"t{i}" for i in range(n)]))
+    return [(ids[i], arrivals[i], lengths[i]) for i in range(n)]
+
+
+@pytest.mark.parametrize("policy", ALL)
+@given(tasks=instances(), m=st.integers(1, 4))
+def test_matches_unit_step_reference(policy, tasks, m):
+    rows, segs = step_reference(tasks, [1] * m, policy)
+    assert_matches(tasks, m, policy, rows, segs)
+
+
+@pytest.mark.parametrize("policy", ["round_robin", "least_connections", "weighted", "fcfs", "sjf"])
+@given(tasks=instances(durations=st.integers(1, 3).map(lambda d: 4 * d)), speeds=st.lists(st.sampled_from([1, 2, 4]), min_size=1, max_size=4))
+def test_matches_step_reference_with_speeds(policy, tasks, speeds):
+    # durations are multiples of 4, speeds divide 4: every run time is a whole number of steps
+    rows, segs = step_reference(tasks, speeds, policy)
+    assert_matches(tasks, speeds, policy, rows, segs)
+
+
+@given(tasks=instances(max_n=9), speeds=st.lists(st.sampled_from([1, 2, 4]), min_size=1, max_size=3))
+def test_srtf_matches_event_reference_with_speeds(tasks, speeds):
+    # speeds are powers of two, so the engine's float times are the exact rationals
+    rows, segs = event_reference(tasks, speeds)
+    assert_matches(tasks, speeds, "srtf", rows, segs)
+
+
+@given(tasks=instances(max_n=9), m=st.integers(1, 3))
+def test_two_references_agree_on_srtf(tasks, m):
+    # the step and event references are separate code; with speed 1 they must coincide
+    assert step_reference(tasks, [1] * m, "srtf") == event_reference(tasks, [1] * m)
+
+
+@given(
+    arrivals=st.lists(st.floats(0, 50, allow_nan=False), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_invariants_on_float_data(arrivals, data):
+    # float data (no exact reference): the schedule is consistent with its own pieces
+    n = len(arrivals)
+    durations = data.draw(st.lists(st.floats(0.01, 20), min_size=n, max_size=n))
+    speeds = data.draw(st.lists(st.floats(0.25, 4), min_size=1, max_size=4))
+    tasks = pd.DataFrame({"task": range(n), "arrival": arrivals, "duration": durations})
+    for policy in ALL:
+        r = resopt.simulate(tasks, speeds, policy=policy)
+        s = r.schedule
+        assert (s["start"] >= s["arrival"]).all()
+        assert (s["waiting"] >= 0).all()
+        assert np.allclose(s["completion"] - s["arrival"] - s["service"], s["waiting"], atol=1e-9)
+        per_task = r.segments.assign(length=r.segments["end"] - r.segments["start"]).groupby("task")["length"].sum()
+        assert np.allclose(per_task.reindex(s["task"]).to_numpy(), s["service"].to_numpy())
+        # no machine runs two pieces at once
+        for _, pieces in r.segments.groupby("machine"):
+            ends = pieces["end"].to_numpy()[:-1]
+            starts = pieces["start"].to_numpy()[1:]
+            assert (starts >= ends - 1e-12).all()
+        if policy != "srtf":
+            speed = np.asarray(speeds)[s["machine"].to_numpy()]
+            assert np.allclose(s["service"], s["duration"] / speed)
