@@ -1,0 +1,95 @@
+"""The ``resopt`` command line.
+
+Exit codes: 0 a plan was found (optimal, or feasible and said so), 2 bad input,
+3 infeasible, 4 no plan within the time limit or unbounded, 5 solver error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from .errors import BackendUnavailableError, InputError, ResoptError, UnsupportedProblemError
+from .io import read_instance, write_frame
+from .result import Result, Status
+
+__all__ = ["main"]
+
+EXIT_CODES = {
+    Status.OPTIMAL: 0,
+    Status.FEASIBLE: 0,
+    Status.INFEASIBLE: 3,
+    Status.TIME_LIMIT: 4,
+    Status.UNBOUNDED: 4,
+    Status.ERROR: 5,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="resopt", description="Optimization for compute planning.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    assign = sub.add_parser(
+        "assign",
+        help="split cores across devices (quadratic deviation cost)",
+        description="Solve a core-assignment instance from a YAML file (see models/core_assignment/).",
+    )
+    assign.add_argument("instance", help="YAML file with 'devices', 'total' and optionally 'integer'")
+    assign.add_argument("--total", type=float, help="override the instance's total")
+    group = assign.add_mutually_exclusive_group()
+    group.add_argument("--integer", dest="integer", action="store_true", default=None, help="whole cores")
+    group.add_argument("--continuous", dest="integer", action="store_false", help="fractional cores")
+    assign.add_argument("--backend", default="auto", help="auto, exact, highs, cvxpy or pulp")
+    assign.add_argument("--time-limit", type=float, default=None, help="seconds, for solver backends")
+    assign.add_argument("--output", help="write the assignment table here (.csv or .parquet)")
+    return parser
+
+
+def _report(result: Result, table: pd.DataFrame | None, output: str | None) -> int:
+    print(repr(result))
+    if table is not None and result.success:
+        print()
+        print(table.to_string())
+        if output:
+            path = write_frame(table, output)
+            print(f"\nwrote {path}")
+    return EXIT_CODES[Status(result.status)]
+
+
+def _assign(args: argparse.Namespace) -> int:
+    from .problems.core_assignment import assign_cores
+
+    inst = read_instance(args.instance)
+    if "devices" not in inst or not isinstance(inst["devices"], pd.DataFrame):
+        raise InputError(f"{args.instance}: the instance needs a 'devices' table (a list of mappings).")
+    total = args.total if args.total is not None else inst.get("total")
+    if total is None:
+        raise InputError(f"{args.instance}: no 'total' given (set it in the file or pass --total).")
+    integer = args.integer if args.integer is not None else bool(inst.get("integer", True))
+    result = assign_cores(inst["devices"], total, integer=integer, backend=args.backend, time_limit=args.time_limit)
+    return _report(result, result.to_frame() if result.success else None, args.output)
+
+
+COMMANDS = {"assign": _assign}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (InputError, UnsupportedProblemError) as exc:
+        print(f"resopt: error: {exc}", file=sys.stderr)
+        return 2
+    except BackendUnavailableError as exc:
+        print(f"resopt: error: {exc}", file=sys.stderr)
+        return 2
+    except ResoptError as exc:
+        print(f"resopt: error: {exc}", file=sys.stderr)
+        return 5
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

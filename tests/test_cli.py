@@ -1,0 +1,50 @@
+"""The command line: exit codes, output files, and error messages instead of tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from resopt.cli import main
+
+EXAMPLE = str(Path(__file__).parents[1] / "models" / "core_assignment" / "worked_example.yaml")
+
+
+def test_assign_prints_the_plan_and_writes_the_table(tmp_path, capsys):
+    out = tmp_path / "plan.csv"
+    assert main(["assign", EXAMPLE, "--output", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "status: optimal" in text and "dev-a" in text
+    table = pd.read_csv(out, index_col=0)
+    assert table["assigned"].tolist() == [3.0, 2.0]
+
+
+def test_infeasible_total_exits_3_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "plan.csv"
+    assert main(["assign", EXAMPLE, "--total", "9", "--output", str(out)]) == 3
+    assert "exceeds the total capacity 6 by 3" in capsys.readouterr().out
+    assert not out.exists()
+
+
+def test_bad_input_exits_2_with_a_message(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("total: 3\ndevices:\n  - {device: a, capacity: -1, demand: 1}\n")
+    assert main(["assign", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "'capacity' column of devices must be non-negative. Got -1 at row 'a'" in err
+    assert main(["assign", str(tmp_path / "missing.yaml")]) == 2
+    assert main(["assign", EXAMPLE, "--continuous", "--backend", "pulp"]) == 2
+
+
+def test_continuous_flag(capsys):
+    assert main(["assign", EXAMPLE, "--continuous", "--backend", "highs"]) == 0
+    assert "(continuous)" in capsys.readouterr().out
+
+
+def test_console_script_entry_point_runs():
+    proc = subprocess.run([sys.executable, "-m", "resopt.cli", "assign", EXAMPLE], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "objective: 5" in proc.stdout
