@@ -90,7 +90,7 @@ def _smallest_reserve(model: LinearModel, n_r: int, optimum: float) -> LinearMod
     """The same model asked for the fewest reserved units among (near-)optimal plans."""
     c = np.zeros(model.num_cols)
     c[:n_r] = 1.0
-    slack = 1e-9 * max(1.0, abs(optimum)) + 1e-7
+    slack = 1e-12 * max(1.0, abs(optimum))
     return LinearModel(
         c=c, A=sp.vstack([model.A, sp.csr_array(model.c[None, :])], format="csr"),
         row_lower=np.append(model.row_lower, -np.inf),
