@@ -25,6 +25,7 @@ The functions return a :class:`Run`; nothing here knows about pandas.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from collections import deque
@@ -350,11 +351,11 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
 
     Between events the running tasks only get shorter and the waiting ones do
     not change, so the chosen set can change only at arrivals (preemption)
-    and completions (a freed machine takes the head of the queue). With equal
-    speeds the running tasks keep their relative order, so a max-heap of
-    their would-be completion times finds the one to preempt; with unequal
-    speeds the running tasks are scanned (at most ``m``), only when an
-    arrival finds every machine busy.
+    and completions (a freed machine takes the head of the queue). Running
+    tasks on machines of the same speed keep their relative order, so one
+    max-heap per distinct speed, keyed by would-be completion time, finds the
+    task to preempt in O(distinct speeds); a min-heap of completion times
+    (lazily invalidated on preemption) gives the next completion.
     """
     m = speeds.size
     n = arrival.size
@@ -376,41 +377,48 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
     idle = list(range(m))
     waiting: list[tuple[float, int]] = []  # (remaining work, arrival rank)
     finishing: list[tuple[float, int, int]] = []  # (end, machine, task), lazily invalidated
-    latest: list[tuple[float, int, int]] = []  # max-heap (-end, -task, machine), uniform speeds only
+    # Running tasks on machines of one speed lose work at the same rate, so their order by
+    # remaining work never changes: one max-heap (-end, -task, machine) per distinct speed
+    # finds the worst runner in O(number of distinct speeds).
+    distinct = sorted(set(speed_list))
+    by_speed = [([], speed) for speed in distinct]
+    latest = [by_speed[distinct.index(speed)][0] for speed in speed_list]  # each machine's heap
     heappush, heappop = heapq.heappush, heapq.heappop
+    add_task, add_machine, add_start, add_end = seg_task.append, seg_machine.append, seg_start.append, seg_end.append
+    unit = uniform and s0 == 1.0
     busy = 0
-
-    def close_piece(j: int, t: float) -> int:
-        k = task_on[j]
-        seg_task.append(k)
-        seg_machine.append(j)
-        seg_start.append(since[j])
-        seg_end.append(t)
-        task_on[j] = -1
-        heappush(idle, j)
-        return k
-
     i = 0
     while i < n or busy:
-        while finishing and (task_on[finishing[0][1]] != finishing[0][2] or end[finishing[0][1]] != finishing[0][0]):
+        while finishing:  # drop completions of pieces that were preempted
+            top = finishing[0]
+            j = top[1]
+            if task_on[j] == top[2] and end[j] == top[0]:
+                break
             heappop(finishing)
         if finishing and (i >= n or finishing[0][0] <= arr[i]):
+            # 1. completions at t (they come before arrivals at t)
             t = finishing[0][0]
+            while finishing and finishing[0][0] == t:
+                _, j, k = heappop(finishing)
+                if task_on[j] != k or end[j] != t:
+                    continue
+                add_task(k)
+                add_machine(j)
+                add_start(since[j])
+                add_end(t)
+                task_on[j] = -1
+                heappush(idle, j)
+                machine[k] = j
+                completion[k] = t
+                busy -= 1
         else:
             t = arr[i]
-        # 1. completions at t
-        while finishing and finishing[0][0] == t:
-            _, j, k = heappop(finishing)
-            if task_on[j] != k or end[j] != t:
-                continue
-            close_piece(j, t)
-            machine[k] = j
-            completion[k] = t
-            busy -= 1
         # 2. arrivals at t
         while i < n and arr[i] == t:
             heappush(waiting, (remaining[i], i))
             i += 1
+        if not waiting:
+            continue
         # 3. choose the m least: fill free machines, preempt while the queue head beats the worst runner
         free = len(idle)
         chosen: list[tuple[float, int]] = []
@@ -421,24 +429,25 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
                 continue
             if busy == 0:
                 break
-            if uniform:
-                while True:
-                    neg_end, neg_k, j = latest[0]
-                    if task_on[j] == -neg_k and end[j] == -neg_end:
-                        break
-                    heappop(latest)
-                worst = ((-neg_end - t) * s0, -neg_k)
-            else:
-                worst = (-1.0, -1)
-                for jj in range(m):
-                    kk = task_on[jj]
-                    if kk >= 0:
-                        cand = ((end[jj] - t) * speed_list[jj], kk)
-                        if cand > worst:
+            worst = None
+            for heap, speed in by_speed:
+                while heap:
+                    neg_end, neg_k, jj = heap[0]
+                    if task_on[jj] == -neg_k and end[jj] == -neg_end:
+                        cand = ((-neg_end - t) * speed, -neg_k)
+                        if worst is None or cand > worst:
                             worst, j = cand, jj
+                        break
+                    heappop(heap)
             if waiting[0] >= worst:
                 break
-            k = close_piece(j, t)
+            k = worst[1]  # preempt it: its piece ends now and its machine is free
+            add_task(k)
+            add_machine(j)
+            add_start(since[j])
+            add_end(t)
+            task_on[j] = -1
+            heappush(idle, j)
             remaining[k] = worst[0]
             heappush(waiting, worst)
             busy -= 1
@@ -448,13 +457,12 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
             j = heappop(idle)
             task_on[j] = k
             since[j] = t
-            done = t + (rem if uniform and s0 == 1.0 else rem / speed_list[j])
+            done = t + (rem if unit else rem / speed_list[j])
             end[j] = done
             if start[k] < 0.0:
                 start[k] = t
             heappush(finishing, (done, j, k))
-            if uniform:
-                heappush(latest, (-done, -k, j))
+            heappush(latest[j], (-done, -k, j))
             busy += 1
     seg_task_a = np.asarray(seg_task, dtype=np.int64)
     seg_start_a = np.asarray(seg_start, dtype=np.float64)
@@ -483,5 +491,16 @@ _RUNNERS = {
 
 
 def run_policy(policy: str, arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
-    """Run one policy on tasks in arrival order (see the module docstring)."""
-    return _RUNNERS[policy](arrival, duration, speeds)
+    """Run one policy on tasks in arrival order (see the module docstring).
+
+    The cyclic garbage collector is paused for the run: the event loops
+    allocate millions of short-lived tuples and no reference cycles, and the
+    collector's passes over them would cost a sizeable share of the time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _RUNNERS[policy](arrival, duration, speeds)
+    finally:
+        if enabled:
+            gc.enable()
