@@ -121,7 +121,7 @@ def read_prices(prices: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
         pos = int(orphan[0])
         raise InputError(
             f"The 'spot_limit' column of prices must be empty where 'spot' is empty (no spot market). "
-            f"Got {frame['spot_limit'].iloc[pos]!r} at row {frame.index[pos]!r}."
+            f"Got {_label(frame['spot_limit'].iloc[pos])!r} at row {frame.index[pos]!r}."
         )
     return frame, cols
 
@@ -161,7 +161,7 @@ def _codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
         pos = int(missing[0])
         raise InputError(
             f"The '{column}' column of {DEMAND} must not have missing values. "
-            f"Got {frame[column].iloc[pos]!r} at row {frame.index[pos]!r}."
+            f"Got {_label(frame[column].iloc[pos])!r} at row {frame.index[pos]!r}."
         )
     return codes.astype(np.int64), pd.Index(uniques)
 
@@ -169,13 +169,15 @@ def _codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
 def _hour_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     raw = frame["hour"]
     if not (pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_numeric_dtype(raw)):
-        converted = pd.to_datetime(raw, errors="coerce")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format": parsed one by one
+            converted = pd.to_datetime(raw, errors="coerce")
         bad = np.flatnonzero(converted.isna().to_numpy() & raw.notna().to_numpy())
         if bad.size:
             pos = int(bad[0])
             raise InputError(
                 f"The 'hour' column of {DEMAND} must hold integers or timestamps. "
-                f"Got {raw.iloc[pos]!r} at row {frame.index[pos]!r}."
+                f"Got {_label(raw.iloc[pos])!r} at row {frame.index[pos]!r}."
             )
         raw = converted
     if pd.api.types.is_numeric_dtype(raw):
@@ -187,7 +189,7 @@ def _hour_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
         pos = int(missing[0])
         raise InputError(
             f"The 'hour' column of {DEMAND} must not have missing values. "
-            f"Got {frame['hour'].iloc[pos]!r} at row {frame.index[pos]!r}."
+            f"Got {_label(frame['hour'].iloc[pos])!r} at row {frame.index[pos]!r}."
         )
     return codes.astype(np.int64), pd.Index(uniques)
 
@@ -223,11 +225,12 @@ def _cube(frame: pd.DataFrame, values: np.ndarray) -> tuple[list[str], pd.Index,
         listed = []
         for pi, si in bad_pairs[:5]:
             lacking = [_label(h) for h in hours[np.flatnonzero(uneven[pi, si])[:5]]]
-            listed.append(f"(pool {pools[pi]!r}, scenario {_label(scenarios[si])!r}) lacks hours {lacking}"
+            listed.append(f"(pool {pools[pi]!r}, scenario {_label(scenarios[si])!r}) lacking hours {lacking}"
                           + (" ..." if uneven[pi, si].sum() > 5 else ""))
         more = f"; and {len(bad_pairs) - 5} more" if len(bad_pairs) > 5 else ""
         raise InputError(
-            f"Every (pool, scenario) in {DEMAND} must cover the same hours ({T} hours appear in all). "
+            f"Every (pool, scenario) in {DEMAND} must cover the same hours ({T} distinct hours appear in the "
+            "table). "
             f"Got {'; '.join(listed)}{more}."
         )
     cube = np.empty((P, S, T), dtype=np.float64)
@@ -246,7 +249,7 @@ def _check_pools_priced(frame: pd.DataFrame, demand_pools: list[str], priced: np
         more = f" ({len(unknown)} pools in all: {unknown[:5]})" if len(unknown) > 1 else ""
         raise InputError(
             f"The 'pool' column of {DEMAND} names a pool that is not in {PRICES}. "
-            f"Got {frame['pool'].iloc[pos]!r} at row {frame.index[pos]!r}{more}."
+            f"Got {_label(frame['pool'].iloc[pos])!r} at row {frame.index[pos]!r}{more}."
         )
 
 
@@ -323,7 +326,7 @@ def read_arrays(demand: Any, prices: Any, *, hours: Any, service_level: Any, saf
         if bad.any():
             s, t = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), block.shape)
             raise InputError(
-                f"The demand array must be finite and non-negative. Got {block[s, t]!r} at "
+                f"The demand array must be finite and non-negative. Got {float(block[s, t])!r} at "
                 f"pool {cols['pool'][i]!r} (index {i}), scenario index {s}, hour index {t}."
             )
         blocks.append(block)
