@@ -363,13 +363,14 @@ def _solve_exact(data: CoreAssignmentData, *, time_limit: float | None) -> dict[
 # ----------------------------------------------------------------------------- model forms
 
 
-def build_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_array | None]:
-    """The canonical model: a diagonal QP (continuous) or the incremental MILP (integer).
+def build_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_array]:
+    """The canonical model: a diagonal QP (continuous) or an epigraph MILP (integer).
 
-    For integer cores, ``x_i = min_i + sum_k d_ik`` with binary ``d_ik`` for each
-    unit ``k in [min_i, capacity_i)`` at its marginal cost; the convex quadratic
-    is thus linearized exactly at integer points. Returns the model and the
-    matrix mapping its columns back to ``x`` (None for the QP).
+    For integer cores, each device gets an integer ``x_i`` and a cost variable
+    ``t_i`` bounded below by every chord of its convex cost between consecutive
+    integers, ``t_i >= f_i(k) + m_ik (x_i - k)`` for ``k in [min_i, capacity_i)``
+    with ``m_ik = f_i(k+1) - f_i(k)``: the quadratic linearized exactly at
+    integer points. Returns the model and the matrix that maps its columns to ``x``.
     """
     n, total = data.n, data.total
     if not data.integer:
@@ -384,28 +385,36 @@ def build_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_array | N
             col_upper=data.capacity,
             name="core_assignment_qp",
         )
-        return model, None
+        return model, sp.csr_array(sp.eye_array(n))
     units = (data.capacity - data.minimum).astype(np.int64)
     if units.sum() > MAX_MILP_UNITS:
         raise UnsupportedProblemError(
-            f"The integer MILP form of core assignment would need {int(units.sum()):,} binary "
-            f"variables (limit {MAX_MILP_UNITS:,}); use backend='exact'."
+            f"The integer MILP form of core assignment would need {int(units.sum()):,} chord rows "
+            f"(limit {MAX_MILP_UNITS:,}); use backend='exact'."
         )
     dev = np.repeat(np.arange(n), units)
     k = data.minimum[dev] + (np.arange(dev.size) - np.repeat(np.cumsum(units) - units, units))
+    slope = _marginal(data, k, dev)
+    f_k = data.weight[dev] * (k - data.demand[dev]) ** 2 + data.unit_cost[dev] * k
+    chords = dev.size
+    # Columns: x_0..x_{n-1}, then t_0..t_{n-1}. Rows: one per chord, then the total.
+    rows = np.concatenate([np.arange(chords), np.arange(chords), np.full(n, chords)])
+    cols = np.concatenate([n + dev, dev, np.arange(n)])
+    vals = np.concatenate([np.ones(chords), -slope, np.ones(n)])
+    # t_i is at least the least cost over integers in range (exact for fixed devices).
+    x_best = np.clip(np.round(data.demand - data.unit_cost / (2 * data.weight)), data.minimum, data.capacity)
+    t_floor = data.weight * (x_best - data.demand) ** 2 + data.unit_cost * x_best
     model = LinearModel(
-        c=_marginal(data, k, dev),
-        offset=data.objective(data.minimum),
-        A=sp.csr_array(np.ones((1, dev.size))),
-        row_lower=[total - data.minimum.sum()],
-        row_upper=[total - data.minimum.sum()],
-        col_lower=0.0,
-        col_upper=1.0,
-        integrality=np.ones(dev.size, dtype=bool),
+        c=np.concatenate([np.zeros(n), np.ones(n)]),
+        A=sp.csr_array((vals, (rows, cols)), shape=(chords + 1, 2 * n)),
+        row_lower=np.concatenate([f_k - slope * k, [total]]),
+        row_upper=np.concatenate([np.full(chords, np.inf), [total]]),
+        col_lower=np.concatenate([data.minimum, t_floor]),
+        col_upper=np.concatenate([data.capacity, np.full(n, np.inf)]),
+        integrality=np.concatenate([np.ones(n, dtype=bool), np.zeros(n, dtype=bool)]),
         name="core_assignment_milp",
     )
-    to_x = sp.csr_array((np.ones(dev.size), (dev, np.arange(dev.size))), shape=(n, dev.size))
-    return model, to_x
+    return model, sp.csr_array(sp.eye_array(n, 2 * n))
 
 
 def _model_backend(solver):
@@ -414,7 +423,9 @@ def _model_backend(solver):
         sol: Solution = solver(model, time_limit=time_limit, mip_gap=1e-9 if data.integer else None)
         x = None
         if sol.x is not None:
-            x = data.minimum + to_x @ np.round(sol.x) if to_x is not None else sol.x
+            x = to_x @ sol.x
+            if data.integer:
+                x = np.round(x)
         return {"x": x, "bound": sol.bound, "status": sol.status, "solver_status": sol.solver_status,
                 "timings": sol.timings}
 
