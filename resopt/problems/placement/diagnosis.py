@@ -39,18 +39,14 @@ def _why_no_offering(inp: PlacementInput, w: int) -> str:
     accel, clouds, regions = inp.accel_req[w], inp.cloud_req[w], inp.region_req[w]
     ok = np.ones(inp.num_offerings, dtype=bool) if _any(accel) else np.isin(inp.off_accel, _tokens(accel))
     what = "any accelerator" if _any(accel) else accel
-    if not _any(clouds):
-        in_cloud = ok & np.isin(inp.off_cloud, _tokens(clouds))
-        if not in_cloud.any():
-            return (f"asks for {what} in cloud(s) {clouds}, but {what} is offered only in "
-                    f"{_join(inp.off_cloud[ok])}")
-        ok = in_cloud
-    if not _any(regions):
-        in_region = ok & np.isin(inp.off_region, _tokens(regions))
-        if not in_region.any():
-            return (f"asks for {what} in region(s) {regions}, but the compatible offerings are in "
-                    f"{_join(inp.off_region[ok])}")
-        ok = in_region
+    for req, have, noun, where in ((clouds, inp.off_cloud, "cloud(s)", f"{what} is offered only in"),
+                                   (regions, inp.off_region, "region(s)", "the compatible offerings are in")):
+        if _any(req):
+            continue
+        inside = ok & np.isin(have, _tokens(req))
+        if not inside.any():
+            return f"asks for {what} in {noun} {req}, but {where} {_join(have[ok])}"
+        ok = inside
     used = instances_needed(inp.gpus[w], inp.accel_count[ok]) * inp.accel_count[ok]
     caps = inp.capacity[ok].copy()
     caps[np.isnan(inp.spot_price[ok]), 2] = 0.0

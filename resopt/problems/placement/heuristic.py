@@ -93,6 +93,14 @@ class Relaxation:
         self.wfirst = _first_of_runs(self.w)
         self.wstart = np.flatnonzero(self.wfirst)
         self.wlen = np.diff(np.append(self.wstart, self.w.size))
+        # spread groups, by workload, for the "n cheapest distinct regions" step
+        self.sp = np.flatnonzero(inp.spread[self.gw])
+        sp_w = self.gw[self.sp]
+        sp_first = _first_of_runs(sp_w)
+        self.sp_start = np.flatnonzero(sp_first)
+        self.sp_len = np.diff(np.append(self.sp_start, sp_w.size))
+        self.sp_w = sp_w[self.sp_start]
+        self.sp_max = int(inp.replicas[self.sp_w].max()) if self.sp_w.size else 0
 
     # -- the Lagrangian subproblem -------------------------------------------------
     def priced(self, lam: np.ndarray, nu: float, mu: np.ndarray) -> np.ndarray:
@@ -104,32 +112,36 @@ class Relaxation:
         return adj
 
     def subproblem(self, lam: np.ndarray, nu: float, mu: np.ndarray):
-        """Solve the relaxed problem; return (value, pair indices, amounts, unplaced per workload)."""
+        """Solve the relaxed problem; return (value, pair per group, replicas per group, unplaced per workload)."""
         adj = self.priced(lam, nu, mu)
         if self.gstart.size == 0:
-            gmin = np.empty(0)
-            garg = np.empty(0, dtype=np.int64)
-        else:
-            gmin, garg = _segment_argmin(adj, self.gstart, self.glen)
-        order = np.lexsort((gmin, self.gw))
-        gw = self.gw[order]
-        k = self.gcap[order]
-        cum = np.cumsum(k)
-        wf = _first_of_runs(gw)
-        base = np.repeat(cum[wf] - k[wf], np.diff(np.append(np.flatnonzero(wf), gw.size)))
-        before = cum - k - base
-        take = np.clip(self.n[gw] - before, 0.0, k)
-        take[gmin[order] >= self.pen[gw]] = 0.0
-        sel = garg[order]
-        placed = np.bincount(gw, weights=take, minlength=self.n.size)
+            return (float(self.n @ self.pen) - float(lam @ self.cap_f), np.empty(0, np.int64), np.empty(0),
+                    self.n.copy())
+        gmin, garg = _segment_argmin(adj, self.gstart, self.glen)
+        pen_g = self.pen[self.gw]
+        take = np.where(gmin < pen_g, self.gcap, 0.0)  # whole workload on its best pair (non-spread)
+        if self.sp.size:  # spread: the n cheapest distinct regions below the penalty
+            v = np.where(take[self.sp] > 0, gmin[self.sp], np.inf)
+            remaining = self.n[self.sp_w].copy()
+            chosen = np.zeros(self.sp.size, dtype=bool)
+            for _ in range(self.sp_max):
+                mins, first = _segment_argmin(v, self.sp_start, self.sp_len)
+                ok = np.isfinite(mins) & (remaining > 0)
+                if not ok.any():
+                    break
+                chosen[first[ok]] = True
+                v[first[ok]] = np.inf
+                remaining[ok] -= 1
+            take[self.sp] = chosen
+        placed = np.bincount(self.gw, weights=take, minlength=self.n.size)
         left = self.n - placed
         with np.errstate(invalid="ignore"):
             pen_cost = np.where(left > 0, left * self.pen, 0.0)
-        value = float(take @ adj[sel] + pen_cost.sum())
+        value = float(take @ gmin) + float(pen_cost.sum())
         value -= float(lam @ self.cap_f)
         if self.inp.budget is not None:
             value -= nu * self.inp.budget
-        return value, sel, take, left
+        return value, garg, take, left
 
     def usage(self, sel: np.ndarray, take: np.ndarray):
         """GPUs per resource, total spend and spend per cloud of a selection."""
@@ -146,7 +158,8 @@ class _Multipliers:
 
 
 def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: float = 30.0,
-                     upper: float = math.nan, on_improve=None, tol: float = 1e-4):
+                     upper: float = math.nan, on_improve=None, tol: float = 1e-4, theta: float = 2.0,
+                     patience: int = 20):
     """Projected subgradient ascent on the Lagrangian dual.
 
     Returns ``(best bound, multipliers at the best bound, last multipliers)``.
@@ -159,7 +172,7 @@ def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: f
     nu = 0.0
     best = -math.inf
     best_mult = _Multipliers(lam.copy(), nu, mu.copy())
-    theta, stall = 1.0, 0
+    stall = 0
     deadline = time.perf_counter() + time_budget
     for it in range(iterations):
         value, sel, take, left = relax.subproblem(lam, nu, mu)
@@ -170,7 +183,7 @@ def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: f
             best_mult = _Multipliers(lam.copy(), nu, mu.copy())
         else:
             stall += 1
-            if stall >= 8:
+            if stall >= patience:
                 theta, stall = theta / 2, 0
         if on_improve is not None and (it % 25 == 24):
             cand = on_improve(_Multipliers(lam.copy(), nu, mu.copy()))

@@ -154,12 +154,17 @@ def _frame_labels(df: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     return out
 
 
+def _open_table(raw: Any, table: str, required: tuple[str, ...], item: str) -> pd.DataFrame:
+    df = as_frame(raw, table)
+    require_columns(df, table, required)
+    if len(df) == 0:
+        raise InputError(f"{table} is empty: give at least one {item}.")
+    return df
+
+
 def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     table = "workloads"
-    df = as_frame(raw, table)
-    require_columns(df, table, WORKLOAD_COLUMNS)
-    if len(df) == 0:
-        raise InputError("workloads is empty: give at least one workload.")
+    df = _open_table(raw, table, WORKLOAD_COLUMNS, "workload")
     ids = text_column(df, table, "workload")
     check_unique(ids, table, "workload", df)
     df = _frame_labels(df, ids)
@@ -191,10 +196,7 @@ def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
 
 def _offerings(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     table = "offerings"
-    df = as_frame(raw, table)
-    require_columns(df, table, OFFERING_COLUMNS)
-    if len(df) == 0:
-        raise InputError("offerings is empty: give at least one offering.")
+    df = _open_table(raw, table, OFFERING_COLUMNS, "offering")
     out: dict[str, np.ndarray] = {}
     for col in ("cloud", "region", "instance_type", "accelerator"):
         out[col] = text_column(df, table, col)
