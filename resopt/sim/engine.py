@@ -98,9 +98,12 @@ def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float) -> Sched
     start = run.start[rank]
     completion = run.completion[rank]
     service = run.service[rank]
-    # waiting = completion - arrival - service, written so that it is exactly the
-    # queueing before the first start plus the gaps between run pieces.
-    waiting = (start - arrival) + np.maximum(completion - start - service, 0.0)
+    # waiting = completion - arrival - service, written as the queueing before the first
+    # start plus the gaps between run pieces (none without preemption), so that rounding
+    # cannot make it negative or add a stray ulp.
+    waiting = start - arrival
+    if policy == "srtf":
+        waiting = waiting + np.maximum(completion - start - service, 0.0)
     schedule = pd.DataFrame(
         {
             "task": data.ids,
