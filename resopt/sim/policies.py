@@ -361,8 +361,7 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
     n = arrival.size
     arr = arrival.tolist()
     speed_list = speeds.tolist()
-    uniform = bool(np.all(speeds == speeds[0]))
-    s0 = speed_list[0]
+    unit = bool(np.all(speeds == 1.0))
     remaining = duration.tolist()  # work left, as of the task's last preemption
     machine = [-1] * n
     start = [-1.0] * n
@@ -385,7 +384,6 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
     latest = [by_speed[distinct.index(speed)][0] for speed in speed_list]  # each machine's heap
     heappush, heappop = heapq.heappush, heapq.heappop
     add_task, add_machine, add_start, add_end = seg_task.append, seg_machine.append, seg_start.append, seg_end.append
-    unit = uniform and s0 == 1.0
     busy = 0
     i = 0
     while i < n or busy:
