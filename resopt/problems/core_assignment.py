@@ -215,38 +215,47 @@ class _ThresholdSearch:
             lam = step
         return lo, hi, f_lo, f_hi
 
-    def polish(self, total: float, lam: float) -> float:
-        """Newton steps with the free set held fixed: on the right set, one lands on the root exactly."""
-        residual = abs(float(self.response(lam).sum()) - total)
-        for _ in range(3):
+    def polish(self, total: float, lam: float) -> tuple[float, np.ndarray]:
+        """Newton steps with the free set held fixed; on the right set, one lands on the root.
+
+        Returns the multiplier and ``x(lam)`` at it (a new array).
+        """
+        x = self.response(lam).copy()
+        residual = abs(float(x.sum()) - total)
+        for _ in range(2):
             free = self.free_mask()
             if residual == 0.0 or not free.any():
                 break
-            fixed_sum = float(self._x.sum()) - float(np.dot(self._x, free))
+            fixed_sum = float(x.sum()) - float(np.dot(x, free))
             candidate = (total - fixed_sum - float(np.dot(self.a, free))) / float(np.dot(self.b, free))
-            new_residual = abs(float(self.response(candidate).sum()) - total)
-            if new_residual > residual:
+            new_x = self.response(candidate)
+            new_residual = abs(float(new_x.sum()) - total)
+            if new_residual >= residual:
                 break
             lam, residual = candidate, new_residual
-        return lam
+            x[:] = new_x
+        return lam, x
 
 
 def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
-    """Exact continuous optimum: ``(x, multiplier, dual bound)``."""
+    """Exact continuous optimum: ``(x, multiplier, dual bound)``.
+
+    ``x`` is the best response to the multiplier, so the Lagrangian dual value
+    at that multiplier, ``f(x) - lam (sum x - total)``, is a valid lower bound.
+    """
     b = 0.5 / data.weight
     a = data.demand - data.unit_cost * b
     lower, upper, total = data.minimum, data.capacity, data.total
-    scale = 1e-12 * max(1.0, abs(total), float(np.abs(upper).sum()))
+    scale = max(1.0, abs(total), float(np.abs(upper).sum()))
+    if total <= lower.sum() + 1e-12 * scale or total >= upper.sum() - 1e-12 * scale:
+        x = (lower if total <= lower.sum() + 1e-12 * scale else upper).copy()
+        lam = _multiplier(data, x)
+        return x, lam, _dual_value(data, lam, np.clip(a + b * lam, lower, upper))
     search = _ThresholdSearch(a, b, lower, upper, integer=False)
-    if total <= lower.sum() + scale:
-        x = lower.copy()
-    elif total >= upper.sum() - scale:
-        x = upper.copy()
-    else:
-        _, lam, _, _ = search.run(total, total - scale, lambda value, f_lo, f_hi: abs(value - total) <= scale)
-        x = search.response(search.polish(total, lam), out=np.empty_like(a))
-    lam = _multiplier(data, x)
-    return x, lam, _dual_value(data, lam, search.response(lam))
+    tol = 1e-9 * scale  # the polish step lands on the root; the search only finds its piece
+    _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol)
+    lam, x = search.polish(total, lam)
+    return x, lam, _dual_value(data, lam, x)
 
 
 def _marginal(data: CoreAssignmentData, k: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
