@@ -384,6 +384,16 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
     latest = [by_speed[distinct.index(speed)][0] for speed in speed_list]  # each machine's heap
     heappush, heappop = heapq.heappush, heapq.heappop
     add_task, add_machine, add_start, add_end = seg_task.append, seg_machine.append, seg_start.append, seg_end.append
+
+    def end_piece(j: int, k: int, t: float) -> None:
+        """Task ``k``'s piece on machine ``j`` ends at ``t`` (completed or preempted)."""
+        add_task(k)
+        add_machine(j)
+        add_start(since[j])
+        add_end(t)
+        task_on[j] = -1
+        heappush(idle, j)
+
     busy = 0
     i = 0
     while i < n or busy:
@@ -400,12 +410,7 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
                 _, j, k = heappop(finishing)
                 if task_on[j] != k or end[j] != t:
                     continue
-                add_task(k)
-                add_machine(j)
-                add_start(since[j])
-                add_end(t)
-                task_on[j] = -1
-                heappush(idle, j)
+                end_piece(j, k, t)
                 machine[k] = j
                 completion[k] = t
                 busy -= 1
@@ -440,12 +445,7 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
             if waiting[0] >= worst:
                 break
             k = worst[1]  # preempt it: its piece ends now and its machine is free
-            add_task(k)
-            add_machine(j)
-            add_start(since[j])
-            add_end(t)
-            task_on[j] = -1
-            heappush(idle, j)
+            end_piece(j, k, t)
             remaining[k] = worst[0]
             heappush(waiting, worst)
             busy -= 1
