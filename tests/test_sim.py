@@ -452,11 +452,3 @@ def test_medium_instance_is_consistent_across_policies():
     assert table.loc["srtf", "mean_turnaround"] < table.loc["sjf", "mean_turnaround"] < table.loc["fcfs", "mean_turnaround"]
     assert table.loc["fcfs", "mean_waiting"] < table.loc["round_robin", "mean_waiting"]
 
-
-@pytest.mark.parametrize("module", ["resopt.sim.engine", "resopt.sim.policies", "resopt.sim.metrics"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    failures, tried = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert tried > 0 and failures == 0
