@@ -384,9 +384,11 @@ def test_unknown_policy_suggests_close_name():
         simulate(tasks(("a", 0, 1)), 1, policy="round-robin")
 
 
-def test_compare_policies_rejects_empty_selection():
+def test_compare_policies_rejects_empty_selection_and_non_names():
     with pytest.raises(InputError, match="at least one policy"):
         compare_policies(tasks(("a", 0, 1)), 1, [])
+    with pytest.raises(InputError, match="Unknown policy 5. Known policies"):
+        compare_policies(tasks(("a", 0, 1)), 1, 5)
 
 
 # --- result object -------------------------------------------------------------------------

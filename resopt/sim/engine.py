@@ -259,7 +259,9 @@ def compare_policies(
     if policies is None:
         names = list(POLICIES)
     else:
-        names = [_check_policy(p) for p in ([policies] if isinstance(policies, str) else list(policies))]
+        if isinstance(policies, str) or not isinstance(policies, Iterable):
+            policies = [policies]
+        names = [_check_policy(p) for p in policies]
         if not names:
             raise InputError(f"'policies' must name at least one policy. Known policies: {', '.join(POLICIES)}.")
     speeds = _read_machines(machines)
