@@ -22,7 +22,7 @@ import pandas as pd
 
 from .errors import InfeasibleError, SolverError
 
-__all__ = ["Status", "Result", "relative_gap", "stopwatch"]
+__all__ = ["Status", "Result", "relative_gap", "stopwatch", "render_text", "render_html"]
 
 
 class Status(StrEnum):
@@ -83,6 +83,25 @@ def stopwatch(timings: dict[str, float], key: str) -> Iterator[None]:
         yield
     finally:
         timings[key] = timings.get(key, 0.0) + time.perf_counter() - start
+
+
+def render_text(name: str, title: str, lines: list[tuple[str, str]]) -> str:
+    """``Name(title)`` followed by right-aligned ``key: value`` lines (a result's ``repr``)."""
+    width = max((len(k) for k, _ in lines), default=0)
+    body = "\n".join(f"  {k.rjust(width)}: {v}" for k, v in lines)
+    return f"{name}({title})\n{body}"
+
+
+def render_html(name: str, title: str, lines: list[tuple[str, str]], table: pd.DataFrame | None) -> str:
+    """The same as :func:`render_text` as an HTML table, plus the first 20 rows of ``table``."""
+    rows = "".join(
+        f"<tr><th style='text-align:right'>{html.escape(k)}</th>"
+        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+        for k, v in lines
+    )
+    head = f"<b>{html.escape(name)}</b> ({html.escape(title)})"
+    extra = "" if table is None else table.head(20).to_html(max_rows=20)
+    return f"<div>{head}<table>{rows}</table>{extra}</div>"
 
 
 @dataclass(repr=False, eq=False)
@@ -177,23 +196,13 @@ class Result:
         ]
 
     def __repr__(self) -> str:
-        width = max(len(k) for k, _ in self._summary_lines())
-        body = "\n".join(f"  {k.rjust(width)}: {v}" for k, v in self._summary_lines())
-        return f"{type(self).__name__}({self.problem})\n{body}"
+        return render_text(type(self).__name__, self.problem, self._summary_lines())
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:right'>{html.escape(k)}</th>"
-            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
-            for k, v in self._summary_lines()
-        )
-        head = f"<b>{html.escape(type(self).__name__)}</b> ({html.escape(self.problem)})"
-        table = ""
+        table = None
         if self.success:
             try:
-                frame = self.to_frame()
+                table = self.to_frame()
             except NotImplementedError:
-                frame = None
-            if frame is not None:
-                table = frame.head(20).to_html(max_rows=20)
-        return f"<div>{head}<table>{rows}</table>{table}</div>"
+                table = None
+        return render_html(type(self).__name__, self.problem, self._summary_lines(), table)

@@ -6,12 +6,12 @@ is its own small type rather than a :class:`resopt.Result`.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from ..result import render_html, render_text
 from .metrics import SCALAR_METRICS
 
 __all__ = ["ScheduleResult"]
@@ -92,16 +92,7 @@ class ScheduleResult:
         return f"policy={self.policy!r}, tasks={len(self.schedule)}, machines={len(self.speeds)}{kind}"
 
     def __repr__(self) -> str:
-        lines = self._lines()
-        width = max(len(k) for k, _ in lines)
-        body = "\n".join(f"  {k.rjust(width)}: {v}" for k, v in lines)
-        return f"ScheduleResult({self._title()})\n{body}"
+        return render_text("ScheduleResult", self._title(), self._lines())
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><th style='text-align:right'>{html.escape(k)}</th>"
-            f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
-            for k, v in self._lines()
-        )
-        head = f"<b>ScheduleResult</b> ({html.escape(self._title())})"
-        return f"<div>{head}<table>{rows}</table>{self.schedule.head(20).to_html(max_rows=20)}</div>"
+        return render_html("ScheduleResult", self._title(), self._lines(), self.schedule)
