@@ -1,5 +1,8 @@
 """The ``resopt`` command line.
 
+Commands: ``resopt assign`` (core assignment from a YAML instance) and
+``resopt simulate`` (scheduling policies on a task CSV).
+
 Exit codes: 0 a plan was found (optimal, or feasible and said so), 2 bad input,
 3 infeasible, 4 no plan within the time limit or unbounded, 5 solver error.
 """
@@ -7,6 +10,7 @@ Exit codes: 0 a plan was found (optimal, or feasible and said so), 2 bad input,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -44,7 +48,62 @@ def _parser() -> argparse.ArgumentParser:
     assign.add_argument("--backend", default="auto", help="auto, exact, highs, cvxpy or pulp")
     assign.add_argument("--time-limit", type=float, default=None, help="seconds, for solver backends")
     assign.add_argument("--output", help="write the assignment table here (.csv or .parquet)")
+    sim = sub.add_parser(
+        "simulate",
+        help="run scheduling / load-balancing policies on a task table",
+        description="Simulate a policy on tasks (CSV with task, arrival, duration); "
+        "--policy all compares the six policies.",
+    )
+    sim.add_argument("tasks", help="CSV file with columns task, arrival, duration")
+    sim.add_argument("--machines", default="1",
+                     help="a count (3), comma-separated speeds (2,1,1), or a CSV with a 'speed' column")
+    sim.add_argument("--policy", default="fcfs",
+                     help="round_robin, least_connections, weighted, fcfs, sjf, srtf, or all")
+    sim.add_argument("--output", help="write the schedule (or the comparison) here (.csv or .parquet)")
     return parser
+
+
+def _read_csv(path: str, what: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError(f"The {what} file {path!r} does not exist.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"The {what} file {path!r} could not be read as CSV: {exc}") from None
+
+
+def _machines(spec: str) -> int | list[float]:
+    if spec.endswith(".csv"):
+        table = _read_csv(spec, "machines")
+        if "speed" not in table.columns:
+            raise InputError(f"The machines file {spec!r} needs a 'speed' column. Got {list(table.columns)}.")
+        return table["speed"].tolist()
+    try:
+        values = [float(v) for v in spec.split(",")]
+    except ValueError:
+        raise InputError(f"--machines must be a count, comma-separated speeds or a CSV file. Got {spec!r}.") from None
+    if len(values) == 1 and values[0].is_integer():
+        return int(values[0])
+    return values
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .sim import compare_policies, simulate
+
+    tasks = _read_csv(args.tasks, "tasks")
+    machines = _machines(args.machines)
+    if args.policy == "all":
+        table = compare_policies(tasks, machines)
+        print(table.to_string())
+    else:
+        result = simulate(tasks, machines, policy=args.policy)
+        print(repr(result))
+        print()
+        table = result.schedule
+        print(table.to_string())
+    if args.output:
+        print(f"\nwrote {write_frame(table, args.output)}")
+    return 0
 
 
 def _report(result: Result, table: pd.DataFrame | None, output: str | None) -> int:
@@ -72,7 +131,7 @@ def _assign(args: argparse.Namespace) -> int:
     return _report(result, result.to_frame() if result.success else None, args.output)
 
 
-COMMANDS = {"assign": _assign}
+COMMANDS = {"assign": _assign, "simulate": _simulate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ResoptError as exc:
         print(f"resopt: error: {exc}", file=sys.stderr)
         return 5
+    except BrokenPipeError:  # e.g. `resopt ... | head`: the reader left, nothing is wrong
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

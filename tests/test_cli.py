@@ -48,3 +48,33 @@ def test_console_script_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "resopt.cli", "assign", EXAMPLE], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "objective: 5" in proc.stdout
+
+
+SCHED = Path(__file__).parents[1] / "models" / "scheduling"
+
+
+def test_simulate_compares_all_policies_and_writes_the_table(tmp_path, capsys):
+    out = tmp_path / "compare.csv"
+    code = main(["simulate", str(SCHED / "tasks.csv"), "--machines", str(SCHED / "machines.csv"),
+                 "--policy", "all", "--output", str(out)])
+    assert code == 0
+    table = pd.read_csv(out, index_col=0)
+    assert list(table.index) == ["round_robin", "least_connections", "weighted", "fcfs", "sjf", "srtf"]
+    assert table.loc["round_robin", "mean_waiting"] == 0.8
+    assert table["makespan"].eq(31).all()
+
+
+def test_simulate_one_policy_with_speeds(capsys):
+    assert main(["simulate", str(SCHED / "tasks.csv"), "--machines", "2,1,1", "--policy", "srtf"]) == 0
+    assert "policy='srtf'" in capsys.readouterr().out
+
+
+def test_simulate_bad_input_exits_2(tmp_path, capsys):
+    assert main(["simulate", str(SCHED / "tasks.csv"), "--policy", "lottery"]) == 2
+    assert "Known policies: round_robin" in capsys.readouterr().err
+    assert main(["simulate", str(SCHED / "tasks.csv"), "--machines", "three"]) == 2
+    assert main(["simulate", str(tmp_path / "none.csv")]) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("task,arrival,duration\na,0,-1\n")
+    assert main(["simulate", str(bad)]) == 2
+    assert "'duration' column of tasks must be positive. Got -1" in capsys.readouterr().err
