@@ -389,6 +389,75 @@ def local_search(plan: _Plan, *, rounds: int = 30, deadline: float = math.inf) -
     return plan
 
 
+def _violation(by_cloud: np.ndarray, total: np.ndarray, budget: float | None, share: float | None) -> np.ndarray:
+    """Total excess over the budget and the share cap, per row of ``by_cloud`` (candidates x clouds)."""
+    v = np.zeros(total.shape)
+    if budget is not None:
+        v += np.maximum(0.0, total - budget)
+    if share is not None:
+        v += np.maximum(0.0, by_cloud - share * total[:, None]).sum(axis=1)
+    return v
+
+
+def repair_side_constraints(plan: _Plan, *, deadline: float = math.inf, max_moves: int = 2_000) -> _Plan:
+    """Move or drop replicas, one at a time, until the budget and the cloud-share cap hold.
+
+    Candidates for every placed replica: its cheapest pair with room in each
+    cloud, its lowest-spend pair with room, and (with a penalty) dropping it.
+    Each step takes the candidate with the least added cost per USD of total
+    violation (budget excess plus share excess) removed.
+    """
+    rx = plan.relax
+    budget, share = rx.inp.budget, rx.share
+    if (budget is None and share is None) or rx.w.size == 0:
+        return plan
+    nc = rx.nclouds
+    for _ in range(max_moves):
+        total, by_cloud = plan.spend()
+        now = float(_violation(by_cloud[None, :], np.array([total]), budget, share)[0])
+        if now <= 1e-9 * max(1.0, total) or time.perf_counter() > deadline:
+            break
+        placed = np.flatnonzero(plan.counts > 0.5)
+        if not placed.size:
+            break
+        ok = plan.fits()
+        wp = rx.w[placed]
+        dests = []
+        masks = [ok & (rx.cloud == c) for c in range(nc)]
+        for mask, key in [(m, rx.cost) for m in masks] + [(ok, rx.spend)]:
+            amin, aarg = _segment_argmin(np.where(mask, key, np.inf), rx.wstart, rx.wlen)
+            best = np.full(rx.n.size, -1)
+            fin = np.isfinite(amin)
+            best[rx.w[rx.wstart][fin]] = aarg[fin]
+            dests.append(best[wp])
+        dst = np.stack(dests + [np.full(placed.size, -1)], axis=1)  # last column: drop the replica
+        src = np.repeat(placed, dst.shape[1])
+        dst = dst.ravel()
+        drop = np.tile(np.r_[np.zeros(nc + 1, dtype=bool), True], placed.size)
+        valid = (dst >= 0) | (drop & np.isfinite(rx.pen[rx.w[src]]))
+        src, dst, drop = src[valid], dst[valid], drop[valid]
+        if not src.size:
+            break
+        d = np.maximum(dst, 0)
+        spend_to = np.where(drop, 0.0, rx.spend[d])
+        new_by = np.tile(by_cloud, (src.size, 1))
+        rows = np.arange(src.size)
+        new_by[rows, rx.cloud[src]] -= rx.spend[src]
+        np.add.at(new_by, (rows[~drop], rx.cloud[d][~drop]), spend_to[~drop])
+        new_total = total - rx.spend[src] + spend_to
+        gain = now - _violation(new_by, new_total, budget, share)
+        extra = np.where(drop, rx.pen[rx.w[src]], rx.cost[d]) - rx.cost[src]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(gain > 1e-9 * max(1.0, total), extra / gain, np.inf)
+        i = int(np.argmin(ratio))
+        if not np.isfinite(ratio[i]):
+            break
+        plan.apply(src[[i]], np.array([-1.0]))
+        if not drop[i]:
+            plan.apply(dst[[i]], np.array([1.0]))
+    return plan
+
+
 def _plan_from_multipliers(relax: Relaxation, mult: _Multipliers, deadline: float) -> _Plan:
     adj = relax.priced(mult.lam, mult.nu, mult.mu)
     plan = greedy(relax, adj)
@@ -397,7 +466,7 @@ def _plan_from_multipliers(relax: Relaxation, mult: _Multipliers, deadline: floa
         if not stuck.any():
             break
         plan = greedy(relax, adj, first=stuck | (plan.need > 0.5) & np.isinf(relax.pen))
-    return local_search(plan, deadline=deadline)
+    return repair_side_constraints(local_search(plan, deadline=deadline), deadline=deadline)
 
 
 def _sample_start(inp: PlacementInput, pairs: Pairs, size: int, time_budget: float, seed: int = 0) -> _Multipliers:

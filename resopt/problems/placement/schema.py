@@ -172,7 +172,8 @@ def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     out["gpus"] = numeric_column(df, table, "gpus", minimum=1, integer=True)
     out["hours"] = numeric_column(df, table, "hours", minimum=0, strict_minimum=True)
     out["accel_req"] = text_column(df, table, "accelerator")
-    out["replicas"] = numeric_column(df, table, "replicas", default=1, minimum=1, integer=True).astype(np.int64)
+    reps = numeric_column(df, table, "replicas", default=1, minimum=1, integer=True, allow_missing=True)
+    out["replicas"] = np.nan_to_num(reps, nan=1.0).astype(np.int64)  # an empty cell means 1
     out["spread"] = bool_column(df, table, "spread")
     out["spot_ok"] = bool_column(df, table, "spot_ok")
     out["cloud_req"] = text_column(df, table, "clouds", default="")
