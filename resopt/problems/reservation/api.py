@@ -224,15 +224,20 @@ def _solve(data: ReservationData, chosen: Backend, time_limit: float | None, tim
             floor = np.where(active, _whole((1 + data.safety_margin) * (wide.reserve + E) - E, data.integer), -np.inf)
             reasons += _name_infeasible(data, active & (floor > H), floor, "needs for its safety margin")
             active &= ~(floor > H)
-        # Step 2: the answer, with the floors.
-        final = chosen.solve(data, np.maximum(lower0, floor), H, active, time_limit=time_limit, previous=wide.reserve)
-    decisions = Decisions(final.reserve, cost_optimal, floor, lowest, H)
+        # Step 2: the answer, with the floors. Pools whose step-1 answer already lies in the
+        # narrower range keep it (it is optimal there too); the others are solved again.
+        lower = np.maximum(lower0, floor)
+        with np.errstate(invalid="ignore"):
+            moved = active & ~((wide.reserve >= lower) & (wide.reserve <= H))
+        final = chosen.solve(data, lower, H, moved, time_limit=time_limit, previous=wide.reserve)
+    reserve = np.where(moved, final.reserve, np.where(active, wide.reserve, np.nan))
+    decisions = Decisions(reserve, cost_optimal, floor, lowest, H)
     result = ReservationResult(status=Status.OPTIMAL, backend=chosen.name, problem=PROBLEM, _data=data,
                                _decisions=decisions)
     with stopwatch(timings, "evaluate"):
-        rows, hourly, fills = _tables(data, decisions, plain, active & np.isfinite(final.reserve))
+        rows, hourly, fills = _tables(data, decisions, plain, np.isfinite(reserve))
     result.reservations, result.hourly = rows, hourly
-    _account(result, data, decisions, wide, final, fills, reasons, np.maximum(lower0, floor))
+    _account(result, data, decisions, (wide, final, moved), fills, reasons, lower)
     for key, value in {**wide.timings, **final.timings}.items():
         timings[f"solver_{key}"] = timings.get(f"solver_{key}", 0.0) + value
     result.timings = timings
@@ -315,20 +320,45 @@ def _certify(data: ReservationData, d: Decisions, costs: dict[int, float], lower
     return failed
 
 
-def _account(result: ReservationResult, data: ReservationData, d: Decisions, wide: PoolSolve, final: PoolSolve,
-             costs: dict[int, float], reasons: list[str], lower: np.ndarray) -> None:
+def _combine(wide: PoolSolve, final: PoolSolve, moved: np.ndarray, active: np.ndarray) -> tuple[Status, float, float]:
+    """Status, objective and bound of a model backend over both steps.
+
+    Each pool's cost comes from the step that settled it. Each step's bound is
+    ``objective - slack``; a bound on a subset of that step's pools is the
+    subset's cost less the same slack, so the slacks of the steps used add up.
+    """
+    objective, slack = 0.0, 0.0
+    worst = Status.OPTIMAL
+    for step, mask in ((wide, active & ~moved), (final, moved)):
+        if not mask.any():
+            continue
+        if step.status is not Status.OPTIMAL:
+            worst = step.status
+        objective += float(step.pool_cost[mask].sum())
+        slack += max(0.0, step.objective - step.bound) if math.isfinite(step.bound) else math.inf
+    return worst, objective, objective - slack
+
+
+def _account(result: ReservationResult, data: ReservationData, d: Decisions,
+             steps: tuple[PoolSolve, PoolSolve, np.ndarray], costs: dict[int, float], reasons: list[str],
+             lower: np.ndarray) -> None:
     """Status, objective, bound and message of ``result``."""
-    solver_status = final.solver_status
+    wide, final, moved = steps
+    solver_status = final.solver_status if moved.any() else wide.solver_status
     frame = result.reservations
     if reasons:
         result.status = Status.INFEASIBLE
         result.message = f"No plan meets every pool's constraints: {'; '.join(reasons)}. Solver status: {solver_status}."
         return
     for step in (wide, final):
-        if not step.status.has_solution or np.isnan(step.reserve).any():
-            result.status = step.status if not step.status.has_solution else Status.ERROR
+        if not step.status.has_solution:
+            result.status = step.status
             result.message = f"The {result.backend} backend returned no plan. Solver status: {step.solver_status}."
             return
+    if np.isnan(d.reserve).any():
+        result.status = Status.ERROR
+        result.message = f"The {result.backend} backend returned no plan. Solver status: {solver_status}."
+        return
     total = float(sum(costs.values()))
     counts = ", ".join(f"{k}: {v}" for k, v in frame["binding"].value_counts().items())
     summary = (f"Reserve {np.nansum(frame['reserve']):g} new units over {data.num_pools} pools ({counts}); "
@@ -344,6 +374,5 @@ def _account(result: ReservationResult, data: ReservationData, d: Decisions, wid
         result.message = (f"{summary} Certified: every pool's level is no worse than its neighbours and the "
                           "cost is convex. Solver status: exact search.")
         return
-    result.status = final.status if wide.status is Status.OPTIMAL else wide.status
-    result.objective, result.bound = final.objective, final.bound
+    result.status, result.objective, result.bound = _combine(wide, final, moved, np.isfinite(d.reserve))
     result.message = f"{summary} Solver status: {solver_status}."

@@ -11,8 +11,8 @@ they occur, ``n_j``::
 
 Levels that ``R_p >= lower_p`` already covers need no row. The same model goes
 to HiGHS, cvxpy and PuLP; ties between equally cheap levels are broken by a
-second, lexicographic solve that minimizes the reserved units subject to the
-optimal cost.
+second solve in which reserved units are made slightly dearer (kept only when
+it costs no more than the first).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ __all__ = ["build_model", "PoolSolve", "ModelSolver", "ExactSolver"]
 
 @dataclass
 class PoolSolve:
-    """What one backend call returns: new units per pool (NaN where not solved) and the solve's account."""
+    """What one backend call returns: new units per pool (NaN where not solved) and the solve's account
+    (``pool_cost``: each pool's share of the objective, where the backend reports it)."""
 
     reserve: np.ndarray
     status: Status = Status.OPTIMAL
@@ -41,6 +42,7 @@ class PoolSolve:
     bound: float = math.nan
     solver_status: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    pool_cost: np.ndarray | None = None
 
 
 def _levels(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,22 +88,37 @@ def build_model(data: ReservationData, lower: np.ndarray, upper: np.ndarray,
     )
 
 
-def _smallest_reserve(model: LinearModel, n_r: int, optimum: float) -> LinearModel:
-    """The same model asked for the fewest reserved units among (near-)optimal plans."""
-    c = np.zeros(model.num_cols)
-    c[:n_r] = 1.0
-    slack = 1e-12 * max(1.0, abs(optimum))
-    return LinearModel(
-        c=c, A=sp.vstack([model.A, sp.csr_array(model.c[None, :])], format="csr"),
-        row_lower=np.append(model.row_lower, -np.inf),
-        row_upper=np.append(model.row_upper, optimum - model.offset + slack),
-        col_lower=model.col_lower, col_upper=model.col_upper, integrality=model.integrality,
-        name=model.name + "_fewest_units",
-    )
+def _owner(model: LinearModel, n_r: int) -> np.ndarray:
+    """Which active pool (0..n_r-1) each column belongs to: its R column, or the R of its rows."""
+    owner = np.empty(model.num_cols, dtype=np.int64)
+    owner[:n_r] = np.arange(n_r)
+    A = model.A.tocoo()
+    is_y = A.col >= n_r
+    row_pool = np.empty(model.num_rows, dtype=np.int64)
+    row_pool[A.row[~is_y]] = A.col[~is_y]
+    owner[A.col[is_y]] = row_pool[A.row[is_y]]
+    return owner
+
+
+def _tilted(model: LinearModel, n_r: int) -> LinearModel:
+    """The same model with every reserved unit made slightly dearer, so that among
+    equally cheap plans the solver returns the fewest units. The tilt (1e-6
+    relative) is above HiGHS's dual tolerance and far below price steps in practice;
+    its answer is only kept when it costs no more than the untilted optimum."""
+    c = model.c.copy()
+    c[:n_r] += 1e-6 * np.maximum(1.0, np.abs(c[:n_r]))
+    return LinearModel(c=c, A=model.A, row_lower=model.row_lower, row_upper=model.row_upper,
+                       col_lower=model.col_lower, col_upper=model.col_upper, integrality=model.integrality,
+                       offset=model.offset, name=model.name + "_tilted")
 
 
 class ModelSolver:
-    """A backend that solves :func:`build_model` with a generic :class:`LinearModel` solver."""
+    """A backend that solves :func:`build_model` with a generic :class:`LinearModel` solver.
+
+    Two solves: the model itself (its objective and bound are the solver's own),
+    then the tilted model of :func:`_tilted` to take the smallest of equally cheap
+    levels; the second answer replaces the first only if it is no dearer.
+    """
 
     def __init__(self, solver: Callable[..., Solution]) -> None:
         self.solver = solver
@@ -110,23 +127,26 @@ class ModelSolver:
                  time_limit: float | None, previous: np.ndarray | None = None) -> PoolSolve:
         reserve = np.full(data.num_pools, np.nan)
         if not active.any():
-            return PoolSolve(reserve, objective=0.0, bound=0.0, solver_status="no pool to solve")
+            return PoolSolve(reserve, objective=0.0, bound=0.0, solver_status="no pool to solve",
+                             pool_cost=np.full(data.num_pools, np.nan))
         model = build_model(data, lower, upper, active)
+        n_r = int(active.sum())
         gap = 1e-9 if data.integer else None
         first = self.solver(model, time_limit=time_limit, mip_gap=gap)
         out = PoolSolve(reserve, first.status, first.objective, first.bound, first.solver_status,
-                        {f"solve_{k}": v for k, v in first.timings.items()})
+                        {f"solve_{k}": v for k, v in first.timings.items()}, np.full(data.num_pools, np.nan))
         x = first.x
         if first.status is Status.OPTIMAL:
-            n_r = int(active.sum())
-            tie = self.solver(_smallest_reserve(model, n_r, first.objective), time_limit=time_limit, mip_gap=gap)
+            tie = self.solver(_tilted(model, n_r), time_limit=time_limit, mip_gap=gap)
             for key, value in tie.timings.items():
                 out.timings[f"tie_break_{key}"] = value
-            if tie.status.has_solution and tie.x is not None:
+            if (tie.status.has_solution and tie.x is not None
+                    and model.objective_value(tie.x) <= first.objective + 1e-9 * max(1.0, abs(first.objective))):
                 x = tie.x
-                out.objective = model.objective_value(x)
         if x is not None and out.status.has_solution:
-            r = x[: int(active.sum())]
+            out.objective = model.objective_value(x)
+            out.pool_cost[active] = np.bincount(_owner(model, n_r), weights=model.c * x, minlength=n_r)
+            r = x[:n_r]
             reserve[active] = np.round(r) if data.integer else np.clip(r, lower[active], upper[active])
         return out
 

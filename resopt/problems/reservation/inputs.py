@@ -153,9 +153,23 @@ def _tiers(cols: dict[str, np.ndarray], i: int) -> Tiers:
 # ----------------------------------------------------------------------------- demand
 
 
+def _factorize(raw: pd.Series, sort: bool) -> tuple[np.ndarray, pd.Index]:
+    """Codes and labels of a column; whole numbers in a compact range skip hashing."""
+    if raw.dtype.kind in "iu" and len(raw):
+        values = raw.to_numpy()
+        low, high = int(values.min()), int(values.max())
+        if high - low <= 4 * values.size + 1024:
+            offset = values - low
+            present = np.bincount(offset, minlength=high - low + 1) > 0
+            position = np.cumsum(present) - 1
+            return position[offset], pd.Index(np.flatnonzero(present) + low)
+    codes, uniques = pd.factorize(raw, sort=sort, use_na_sentinel=True)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+
+
 def _codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
     """Factorize a label column (vectorized), rejecting missing labels."""
-    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    codes, uniques = _factorize(frame[column], sort=False)
     missing = np.flatnonzero(codes < 0)
     if missing.size:
         pos = int(missing[0])
@@ -163,7 +177,7 @@ def _codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
             f"The '{column}' column of {DEMAND} must not have missing values. "
             f"Got {_label(frame[column].iloc[pos])!r} at row {frame.index[pos]!r}."
         )
-    return codes.astype(np.int64), pd.Index(uniques)
+    return codes, uniques
 
 
 def _hour_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
@@ -180,10 +194,10 @@ def _hour_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
                 f"Got {_label(raw.iloc[pos])!r} at row {frame.index[pos]!r}."
             )
         raw = converted
-    if pd.api.types.is_numeric_dtype(raw):
+    if pd.api.types.is_numeric_dtype(raw) and raw.dtype.kind not in "iu":
         numeric_column(frame, DEMAND, "hour", integer=True)
         raw = raw.astype(np.int64)
-    codes, uniques = pd.factorize(raw, sort=True, use_na_sentinel=True)
+    codes, uniques = _factorize(raw, sort=True)
     missing = np.flatnonzero(codes < 0)
     if missing.size:
         pos = int(missing[0])
@@ -191,7 +205,7 @@ def _hour_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
             f"The 'hour' column of {DEMAND} must not have missing values. "
             f"Got {_label(frame['hour'].iloc[pos])!r} at row {frame.index[pos]!r}."
         )
-    return codes.astype(np.int64), pd.Index(uniques)
+    return codes, uniques
 
 
 def _label(value: Any) -> Any:
@@ -207,19 +221,23 @@ def _cube(frame: pd.DataFrame, values: np.ndarray) -> tuple[list[str], pd.Index,
         s, scenarios = np.zeros(len(frame), dtype=np.int64), pd.Index([0])
     t, hours = _hour_codes(frame)
     P, S, T = len(pools), len(scenarios), len(hours)
-    key = (p * S + s) * T + t
-    counts = np.bincount(key, minlength=P * S * T)
-    dup = np.flatnonzero(counts > 1)
-    if dup.size:
+    key = p * S
+    key += s
+    key *= T
+    key += t
+    filled = np.zeros(P * S * T, dtype=bool)
+    filled[key] = True
+    if np.count_nonzero(filled) != key.size:
+        dup = np.flatnonzero(np.bincount(key, minlength=P * S * T) > 1)
         rows = np.flatnonzero(key == dup[0])[:2]
         raise InputError(
             f"Each (pool, scenario, hour) must appear once in {DEMAND}. Got pool {pools[p[rows[0]]]!r}, "
             f"scenario {_label(scenarios[s[rows[0]]])!r}, hour {_label(hours[t[rows[0]]])!r} at rows "
             f"{frame.index[rows[0]]!r} and {frame.index[rows[1]]!r}."
         )
-    per_pair = counts.reshape(P, S, T)
+    per_pair = filled.reshape(P, S, T)
     present = per_pair.any(axis=2)
-    uneven = present[:, :, None] & (per_pair == 0)
+    uneven = present[:, :, None] & ~per_pair
     if uneven.any():
         bad_pairs = np.argwhere(uneven.any(axis=2))
         listed = []
@@ -234,7 +252,7 @@ def _cube(frame: pd.DataFrame, values: np.ndarray) -> tuple[list[str], pd.Index,
             f"Got {'; '.join(listed)}{more}."
         )
     cube = np.empty((P, S, T), dtype=np.float64)
-    cube[p, s, t] = values
+    cube.reshape(-1)[key] = values
     full = bool(present.all())
     blocks = [cube[i] if full else cube[i][present[i]] for i in range(P)]
     return [str(x).strip() for x in pools], hours, blocks
