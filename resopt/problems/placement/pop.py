@@ -81,12 +81,68 @@ def _solve_part(inp: PlacementInput, part_capacity: np.ndarray, backend: str, ti
     return out
 
 
-def _part_dual_value(inp: PlacementInput, lam: np.ndarray) -> float:
-    """Sum over a part's workloads of their Lagrangian subproblem minima at prices ``lam``."""
-    pairs = build_pairs(inp)
-    relax = Relaxation(inp, pairs)
-    value, *_ = relax.subproblem(lam, 0.0, np.zeros(relax.nclouds))
-    return value + float(lam @ relax.cap_f)
+def _part_dual_values(inp: PlacementInput, lams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A part's share of the Lagrangian function at each row of ``lams``, and its GPU use there.
+
+    Returns ``(values, usage)``: ``values[i]`` sums the part's subproblem minima at
+    prices ``lams[i]`` (without the ``- lam @ capacity`` term), ``usage[i]`` is the
+    GPUs per resource the relaxed choice takes (the part's piece of the subgradient).
+    """
+    relax = Relaxation(inp, build_pairs(inp))
+    zero_mu = np.zeros(relax.nclouds)
+    values, usage = np.empty(len(lams)), np.empty((len(lams), relax.cap.size))
+    for i, lam in enumerate(lams):
+        value, sel, take, _ = relax.subproblem(lam, 0.0, zero_mu)
+        values[i] = value + float(lam @ relax.cap_f)
+        usage[i] = relax.usage(sel, take)[0]
+    return values, usage
+
+
+def _mean_prices(outs: list[dict[str, Any]], caps: np.ndarray) -> np.ndarray:
+    """Average capacity price per resource over the parts that held some of that capacity.
+
+    A part that got no instance of an offering has no price for it; counting it
+    as zero would dilute the average and weaken the bound.
+    """
+    k = len(outs)
+    lams = np.stack([o["lam"] if o["lam"] is not None else np.zeros(caps[0].size) for o in outs])
+    held = caps.reshape(k, -1) > 0
+    count = held.sum(axis=0)
+    return np.where(count > 0, (lams * held).sum(axis=0) / np.maximum(count, 1), 0.0)
+
+
+def _whole_bound(inp: PlacementInput, members: list[np.ndarray], mean: np.ndarray, part_lams: list[np.ndarray],
+                 executor: Any, passes: int = 3) -> float:
+    """Lagrangian bound of the whole problem, streamed part by part.
+
+    The first pass tries the parts' mean prices (scaled) and each part's own
+    prices; later passes take subgradient steps of several lengths from the best
+    point so far. Any prices >= 0 give a valid bound, so the best value is kept.
+    """
+    cap = inp.capacity.ravel()
+    finite = np.isfinite(cap)
+    cap_f = np.where(finite, cap, 0.0)
+    full = [inp.subset(m) for m in members]
+    cands = [mean * a for a in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)] + list(part_lams)
+    best, best_lam, best_use = -np.inf, None, None
+    for p in range(passes):
+        lams = np.stack(cands)
+        outs = _run(executor, _part_dual_values, [(s, lams) for s in full])
+        values = sum(o[0] for o in outs) - lams @ cap_f
+        usage = sum(o[1] for o in outs)
+        i = int(np.argmax(values))
+        if values[i] > best:
+            best, best_lam, best_use = float(values[i]), lams[i], usage[i]
+        if p == passes - 1:
+            break
+        g = np.where(finite, best_use - cap_f, 0.0)
+        g[(best_lam <= 0) & (g < 0)] = 0.0
+        norm = float(g @ g)
+        if norm <= 0:
+            break
+        step = 0.02 * abs(best) / norm  # Polyak step for a target 2% above the bound, then a grid around it
+        cands = [np.maximum(0.0, best_lam + step * f * g) for f in (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)]
+    return best
 
 
 def _run(executor: Any, fn, args_list: list[tuple]) -> list[Any]:
@@ -129,12 +185,8 @@ def solve_partitioned(inp: PlacementInput, backend: str, k: int, *, executor: An
                                message=f"{len(failed)} of {len(outs)} parts found no plan: {texts}. A part "
                                        f"holds 1/{len(outs)} of the capacity; try fewer partitions.")
     t = time.perf_counter()
-    lams = [o["lam"] if o["lam"] is not None else np.zeros(inp.capacity.size) for o in outs]
-    lam = np.mean(lams, axis=0)
-    full = [inp.subset(m) for m in members]
-    values = _run(executor, _part_dual_value, [(s, lam) for s in full])
-    cap = inp.capacity.ravel()
-    bound = float(sum(values) - lam[np.isfinite(cap)] @ cap[np.isfinite(cap)])
+    bound = _whole_bound(inp, members, _mean_prices(outs, caps), [o["lam"] for o in outs if o["lam"] is not None],
+                         executor)
     timings["bound"] = time.perf_counter() - t
     assignments = pd.concat([o["assignments"] for o in outs], ignore_index=True)
     unplaced = pd.concat([o["unplaced"] for o in outs], ignore_index=True)
