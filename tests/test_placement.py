@@ -587,3 +587,19 @@ def test_property_cvxpy_agrees_with_highs(inst):
     if a.success:
         assert a.objective == pytest.approx(b.objective, rel=1e-7, abs=1e-7)
         check_plan(b, w, o, budget=budget, share=share)
+
+
+def test_heuristic_and_pop_on_a_synthetic_catalog():
+    from resopt.problems.placement.synthetic import synthetic_instance
+
+    w, o = synthetic_instance(600, 300, seed=3)
+    exact = place_workloads(w, o, backend="highs", mip_gap=1e-6)
+    assert exact.status is Status.OPTIMAL
+    check_plan(exact, w, o)
+    heur = place_workloads(w, o, backend="heuristic", time_limit=10)
+    check_plan(heur, w, o)
+    assert heur.bound <= exact.objective * (1 + 1e-6) and heur.objective >= exact.bound * (1 - 1e-6)
+    assert heur.objective <= exact.objective * 1.10  # a sanity ceiling, not the benchmark's 2% goal
+    pop = place_workloads(w, o, backend="heuristic", partitions=3, time_limit=5)
+    check_plan(pop, w, o)
+    assert pop.bound <= exact.objective * (1 + 1e-6) <= pop.objective * (1 + 1e-6)

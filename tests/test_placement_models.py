@@ -70,3 +70,13 @@ def test_readme_quick_start():
     assert capped.by_cloud()["share"].max() <= 0.75 + 1e-9
     assert capped.objective > result.objective
     check_plan(capped, workloads, offerings, share=0.75, carbon_price=50.0)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from resopt.problems.placement import formulation, pop, schema, solve, synthetic
+
+    for module in (formulation, pop, schema, solve, synthetic):
+        failed, attempted = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert failed == 0 and attempted > 0, module.__name__

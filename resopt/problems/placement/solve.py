@@ -26,7 +26,7 @@ PROBLEM = "placement"
 #: ``backend="auto"`` runs the MILP while it has at most this many columns per
 #: second of ``time_limit`` (HiGHS does not always honour its time limit inside
 #: the root node of a huge MILP, so the size is checked before calling it).
-MILP_MAX_COLUMNS_PER_SECOND = 5_000
+MILP_MAX_COLUMNS_PER_SECOND = 2_000
 
 
 def _exact(solver):
@@ -83,7 +83,7 @@ def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap
     if diag:
         return PlacementResult(Status.INFEASIBLE, backend=chosen.name, problem=PROBLEM, timings=timings,
                                runtime_s=time.perf_counter() - start, diagnosis=diag,
-                               message="; ".join(diag.reasons) + " (found before solving)")
+                               message=_reasons(diag) + " (found before solving)")
     status, counts, bound, text, sub = chosen.solve(inp, pairs, time_limit=time_limit, mip_gap=mip_gap)
     if backend == "auto" and chosen.name != "heuristic" and not status.has_solution \
             and status is not Status.INFEASIBLE:
@@ -104,7 +104,7 @@ def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap
     if status is Status.INFEASIBLE and diagnose:
         with stopwatch(timings, "diagnose"):
             result.diagnosis = explain_cuts(inp, lambda v: _resolve_spend(v, chosen, time_limit, mip_gap))
-        text = "; ".join(result.diagnosis.reasons) + f" ({text})"
+        text = _reasons(result.diagnosis) + f" ({text})"
     result.message = _message(result, text)
     result.runtime_s = time.perf_counter() - start
     return result
@@ -115,6 +115,13 @@ def _resolve_spend(inp: PlacementInput, backend: Backend, time_limit: float, mip
     status, counts, *_ = backend.solve(inp, pairs, time_limit=time_limit, mip_gap=mip_gap)
     spend = float(pairs.spend @ counts) if counts is not None else math.nan
     return status, spend
+
+
+def _reasons(diag: Diagnosis, most: int = 5) -> str:
+    """The first few reasons of a diagnosis for the one-line message (all stay in ``diagnosis``)."""
+    head = "; ".join(diag.reasons[:most])
+    rest = len(diag.reasons) - most
+    return head + (f"; ... {rest} more in result.diagnosis" if rest > 0 else "")
 
 
 def _message(result: PlacementResult, text: str) -> str:
