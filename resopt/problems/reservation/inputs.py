@@ -167,9 +167,10 @@ def _factorize(raw: pd.Series, sort: bool) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
 
-def _codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
-    """Factorize a label column (vectorized), rejecting missing labels."""
-    codes, uniques = _factorize(frame[column], sort=False)
+def _codes(frame: pd.DataFrame, column: str, raw: pd.Series | None = None,
+           sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """Factorize a label column (vectorized; ``raw``: its converted values), rejecting missing labels."""
+    codes, uniques = _factorize(frame[column] if raw is None else raw, sort=sort)
     missing = np.flatnonzero(codes < 0)
     if missing.size:
         pos = int(missing[0])
@@ -197,15 +198,7 @@ def _hour_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     if pd.api.types.is_numeric_dtype(raw) and raw.dtype.kind not in "iu":
         numeric_column(frame, DEMAND, "hour", integer=True)
         raw = raw.astype(np.int64)
-    codes, uniques = _factorize(raw, sort=True)
-    missing = np.flatnonzero(codes < 0)
-    if missing.size:
-        pos = int(missing[0])
-        raise InputError(
-            f"The 'hour' column of {DEMAND} must not have missing values. "
-            f"Got {_label(frame['hour'].iloc[pos])!r} at row {frame.index[pos]!r}."
-        )
-    return codes, uniques
+    return _codes(frame, "hour", raw, sort=True)
 
 
 def _label(value: Any) -> Any:

@@ -99,6 +99,19 @@ class ReservationResult(Result):
             without one the safety margin, allows) and ``knee`` (where the
             marginal cost rises most sharply: beyond it, extra units pay off far
             less).
+
+        Examples
+        --------
+        >>> import resopt
+        >>> demand = {"pool": ["h100"] * 4, "hour": [0, 1, 2, 3], "demand": [2, 4, 4, 8]}
+        >>> prices = {"pool": ["h100"], "reserved": [1.0], "on_demand": [2.5]}
+        >>> curve = resopt.size_reservations(demand, prices).curve("h100", levels=range(3, 7))
+        >>> curve[["reserve", "expected_cost", "marginal_cost", "optimum"]]
+           reserve  expected_cost  marginal_cost  optimum
+        0      3.0           29.5            NaN    False
+        1      4.0           26.0           -3.5     True
+        2      5.0           27.5            1.5    False
+        3      6.0           29.0            1.5    False
         """
         if self._data is None or self._decisions is None:
             raise InputError("This result has no solution to draw a curve from.")
