@@ -435,3 +435,20 @@ def test_auto_runs_exact_and_time_limit_is_accepted():
     assert res.backend == "exact"
     lp = resopt.size_reservations(demand, prices, backend="highs", time_limit=30)
     assert lp.objective == pytest.approx(res.objective)
+
+
+def test_certificate_rejects_a_level_that_is_not_optimal():
+    from resopt.problems.reservation.api import _certify
+    from resopt.problems.reservation.inputs import read_inputs
+    from resopt.problems.reservation.result import Decisions
+
+    demand, prices = _one([[2, 4, 4, 8]], reserved=1.0, on_demand=2.5)
+    data = read_inputs(demand, prices, service_level=None, safety_margin=0.0, integer=True)
+    for level, optimal in ((4.0, True), (3.0, False), (6.0, False), (0.0, False)):
+        d = Decisions(*(np.array([v]) for v in (level, 4.0, -np.inf, -np.inf, np.inf)))
+        cost = 4 * level + 2.5 * np.maximum(np.array([2, 4, 4, 8]) - level, 0).sum()
+        failed = _certify(data, d, {0: cost}, np.array([0.0]))
+        assert (failed == []) is optimal, (level, failed)
+    # At a floor, only the levels above count: 6 is certified when nothing below 6 is allowed.
+    d = Decisions(*(np.array([v]) for v in (6.0, 4.0, 6.0, -np.inf, np.inf)))
+    assert _certify(data, d, {0: 24 + 2.5 * 2}, np.array([6.0])) == []

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import resopt
 from resopt import Status
 from resopt.problems.reservation import size_reservations_array
 

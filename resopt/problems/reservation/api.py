@@ -13,7 +13,7 @@ import pandas as pd
 from ..._validate import check_scalar
 from ...backends import Backend, BackendRegistry
 from ...result import Status, stopwatch
-from .exact import TIE, Fill, ceil_whole, fill
+from .exact import TIE, Fill, ceil_whole, fill, recourse_direct
 from .formulation import ExactSolver, ModelSolver, PoolSolve
 from .inputs import RECOURSE, ReservationData, read_arrays, read_inputs
 from .result import RESERVATION_COLUMNS, Decisions, ReservationResult, empty_parts, hourly_frame
@@ -311,12 +311,13 @@ def _certify(data: ReservationData, d: Decisions, costs: dict[int, float], lower
     """
     failed = []
     for p, cost in costs.items():
-        R, tiers, block = d.reserve[p], data.tiers[p], data.blocks[p]
-        for step in (-min(1.0, R - lower[p]), min(1.0, d.upper[p] - R)):
-            if step == 0:
-                continue
-            other = data.reserved[p] * data.num_hours * (R + step) + float(
-                fill(block, R + step + data.existing[p], tiers).cost(tiers).sum())
+        R = d.reserve[p]
+        steps = np.array([s for s in (-min(1.0, R - lower[p]), min(1.0, d.upper[p] - R)) if s != 0])
+        if not steps.size:
+            continue
+        others = data.reserved[p] * data.num_hours * (R + steps) + recourse_direct(
+            data.blocks[p], R + steps + data.existing[p], data.tiers[p])
+        for step, other in zip(steps, others):
             if other < cost - TIE * max(1.0, abs(cost)):
                 failed.append(f"{data.pools[p]!r} (reserve {R + step:g} costs {other:.10g} < {cost:.10g})")
     return failed

@@ -33,7 +33,7 @@ import numpy as np
 
 from .inputs import Tiers
 
-__all__ = ["SortedDemand", "smallest_minimizer", "argmin", "ceil_whole", "Fill", "fill"]
+__all__ = ["SortedDemand", "smallest_minimizer", "argmin", "ceil_whole", "Fill", "fill", "recourse_direct"]
 
 #: Relative tolerance for ties in cost and for rounding floors up to whole units.
 TIE = 1e-9
@@ -179,3 +179,24 @@ def fill(block: np.ndarray, capacity: float, tiers: Tiers) -> Fill:
     top = float(x.max()) - tiers.capacity
     unmet = top if top > TIE * max(1.0, tiers.capacity if math.isfinite(tiers.capacity) else 0.0) else 0.0
     return Fill(amounts, x.mean(axis=0), covered, unmet)
+
+
+def recourse_direct(block: np.ndarray, capacities: np.ndarray, tiers: Tiers) -> np.ndarray:
+    """Expected recourse cost at a few capacities, straight from the demand (``inf`` where unmet).
+
+    Only scenario-hours above the smallest capacity can need recourse, so they
+    are gathered once and shared by all capacities.
+    """
+    capacities = np.asarray(capacities, dtype=np.float64)
+    tail = block[block > capacities.min()]
+    out = np.empty(capacities.size)
+    for i, capacity in enumerate(capacities):
+        x = tail - capacity
+        np.maximum(x, 0.0, out=x)
+        top = float(x.max(initial=0.0)) - tiers.capacity
+        if top > TIE * max(1.0, tiers.capacity if math.isfinite(tiers.capacity) else 0.0):
+            out[i] = np.inf
+            continue
+        out[i] = sum(price * (np.minimum(x, limit) if start == 0 else np.clip(x - start, 0.0, limit)).sum()
+                     for price, start, limit in zip(tiers.price, tiers.start, tiers.limit)) / block.shape[0]
+    return out
