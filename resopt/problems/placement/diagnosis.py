@@ -54,7 +54,8 @@ def _why_no_offering(inp: PlacementInput, w: int) -> str:
         spot_fits = (caps[:, 2] >= used).any()
         caps[:, 2] = 0.0
         if spot_fits and not (caps >= used[:, None]).any():
-            return f"has spot_ok false, and only spot capacity of {what} is left for {int(inp.gpus[w])} GPUs"
+            return (f"has spot_ok false, and only spot capacity of {what} can hold a replica of "
+                    f"{int(inp.gpus[w])} GPUs")
     if not (caps >= used[:, None]).any():
         return (f"needs {int(inp.gpus[w])} GPUs per replica, but no compatible offering of {what} has that "
                 f"much capacity (largest: {_fmt(float(caps.max(initial=0.0)))} GPUs)")

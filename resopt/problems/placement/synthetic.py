@@ -54,6 +54,8 @@ def synthetic_instance(num_replicas: int, num_offerings: int, *, seed: int = 0, 
     price = base[a] * count * cmult[c] * region_mult
     spot = np.where(rng.random(num_offerings) < 0.6, price * rng.uniform(0.3, 0.6, num_offerings), np.nan)
     limited = rng.random(num_offerings) < 0.85
+    _, first_of_each = np.unique(a, return_index=True)
+    limited[first_of_each] = False  # every accelerator has an offering without a capacity limit
     # capacity in instances, average ~ 2 x demand share when tightness = 1
     avg_gpus_per_offering = 3.2 * num_replicas / num_offerings
     inst = rng.poisson(np.maximum(avg_gpus_per_offering / count / tightness, 0.3), num_offerings)
