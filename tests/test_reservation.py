@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -452,3 +453,25 @@ def test_certificate_rejects_a_level_that_is_not_optimal():
     # At a floor, only the levels above count: 6 is certified when nothing below 6 is allowed.
     d = Decisions(*(np.array([v]) for v in (6.0, 4.0, 6.0, -np.inf, np.inf)))
     assert _certify(data, d, {0: 24 + 2.5 * 2}, np.array([6.0])) == []
+
+
+@pytest.mark.parametrize("backend", ["highs", "cvxpy"])
+def test_time_limited_lp_is_never_called_optimal_without_proof(backend):
+    rng = np.random.default_rng(9)
+    demand = _long({f"p{i}": rng.gamma(3.0, 10.0, size=(10, 168)) for i in range(4)})
+    prices = pd.DataFrame({"pool": [f"p{i}" for i in range(4)], "reserved": 1.0, "on_demand": 2.0,
+                           "spot": 1.5, "spot_limit": 5.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cvxpy: "Solution may be inaccurate"
+        res = resopt.size_reservations(demand, prices, backend=backend, time_limit=1e-4, integer=False)
+    exact = resopt.size_reservations(demand, prices, integer=False)
+    assert res.status in (Status.TIME_LIMIT, Status.FEASIBLE, Status.OPTIMAL), res.message
+    if res.status is Status.TIME_LIMIT:
+        assert "Time limit" in res.message and math.isnan(res.objective)
+    elif res.status is Status.FEASIBLE:
+        assert "Not proven optimal" in res.message
+        assert res.objective == pytest.approx(res.reservations["expected_cost"].sum())
+        assert res.objective >= exact.objective - 1e-9 * exact.objective
+        assert not res.bound > res.objective
+    else:
+        assert res.objective == pytest.approx(exact.objective, rel=1e-7)

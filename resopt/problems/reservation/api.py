@@ -339,7 +339,7 @@ def _combine(wide: PoolSolve, final: PoolSolve, moved: np.ndarray, active: np.nd
             worst = step.status
         objective += float(step.pool_cost[mask].sum())
         slack += max(0.0, step.objective - step.bound) if math.isfinite(step.bound) else math.inf
-    return worst, objective, objective - slack
+    return worst, objective, objective - slack if math.isfinite(slack) else math.nan
 
 
 def _account(result: ReservationResult, data: ReservationData, d: Decisions,
@@ -378,4 +378,9 @@ def _account(result: ReservationResult, data: ReservationData, d: Decisions,
                           "cost is convex. Solver status: exact search.")
         return
     result.status, result.objective, result.bound = _combine(wide, final, moved, np.isfinite(d.reserve))
-    result.message = f"{summary} Solver status: {solver_status}."
+    note = ""
+    if result.status is not Status.OPTIMAL:
+        # The solver's own objective is not trustworthy short of optimality; the plan's cost is.
+        result.objective = total
+        note = " Not proven optimal: the objective is the expected cost of the returned levels."
+    result.message = f"{summary}{note} Solver status: {solver_status}."

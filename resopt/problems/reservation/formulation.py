@@ -147,7 +147,7 @@ class ModelSolver:
             out.objective = model.objective_value(x)
             out.pool_cost[active] = np.bincount(_owner(model, n_r), weights=model.c * x, minlength=n_r)
             r = x[:n_r]
-            reserve[active] = np.round(r) if data.integer else np.clip(r, lower[active], upper[active])
+            reserve[active] = np.clip(np.round(r) if data.integer else r, lower[active], upper[active])
         return out
 
 
