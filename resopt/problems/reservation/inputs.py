@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..._validate import as_frame, check_scalar, check_unique, numeric_column, require_columns, text_column
+from ..._validate import _fail, as_frame, check_scalar, check_unique, numeric_column, require_columns, text_column
 from ...errors import InputError
 
 __all__ = ["Tiers", "ReservationData", "read_inputs", "read_arrays", "read_prices"]
@@ -116,14 +116,18 @@ def read_prices(prices: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
         values = numeric_column(frame, PRICES, name, default=math.inf, minimum=0,
                                 allow_missing=True, allow_inf=True)
         cols[name] = np.where(np.isnan(values), math.inf, values)
-    orphan = np.flatnonzero(np.isnan(cols["spot"]) & np.isfinite(cols["spot_limit"]))
-    if orphan.size:
-        pos = int(orphan[0])
-        raise InputError(
-            f"The 'spot_limit' column of prices must be empty where 'spot' is empty (no spot market). "
-            f"Got {_label(frame['spot_limit'].iloc[pos])!r} at row {frame.index[pos]!r}."
-        )
+    _reject(np.isnan(cols["spot"]) & np.isfinite(cols["spot_limit"]), frame, PRICES, "spot_limit",
+            "must be empty where 'spot' is empty (no spot market)")
     return frame, cols
+
+
+def _reject(mask: np.ndarray, frame: pd.DataFrame, table: str, column: str, rule: str,
+            values: pd.Series | None = None) -> None:
+    """Raise InputError at the first row flagged by ``mask``, naming the column, row and value."""
+    bad = np.flatnonzero(mask)
+    if bad.size:
+        pos = int(bad[0])
+        raise _fail(table, column, rule, frame, pos, (frame[column] if values is None else values).iloc[pos])
 
 
 def _warn_expensive_reservations(cols: dict[str, np.ndarray]) -> None:
@@ -171,13 +175,7 @@ def _codes(frame: pd.DataFrame, column: str, raw: pd.Series | None = None,
            sort: bool = False) -> tuple[np.ndarray, pd.Index]:
     """Factorize a label column (vectorized; ``raw``: its converted values), rejecting missing labels."""
     codes, uniques = _factorize(frame[column] if raw is None else raw, sort=sort)
-    missing = np.flatnonzero(codes < 0)
-    if missing.size:
-        pos = int(missing[0])
-        raise InputError(
-            f"The '{column}' column of {DEMAND} must not have missing values. "
-            f"Got {_label(frame[column].iloc[pos])!r} at row {frame.index[pos]!r}."
-        )
+    _reject(codes < 0, frame, DEMAND, column, "must not have missing values")
     return codes, uniques
 
 
@@ -187,13 +185,8 @@ def _hour_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "could not infer format": parsed one by one
             converted = pd.to_datetime(raw, errors="coerce")
-        bad = np.flatnonzero(converted.isna().to_numpy() & raw.notna().to_numpy())
-        if bad.size:
-            pos = int(bad[0])
-            raise InputError(
-                f"The 'hour' column of {DEMAND} must hold integers or timestamps. "
-                f"Got {_label(raw.iloc[pos])!r} at row {frame.index[pos]!r}."
-            )
+        _reject(converted.isna().to_numpy() & raw.notna().to_numpy(), frame, DEMAND, "hour",
+                "must hold integers or timestamps")
         raw = converted
     if pd.api.types.is_numeric_dtype(raw) and raw.dtype.kind not in "iu":
         numeric_column(frame, DEMAND, "hour", integer=True)
@@ -256,12 +249,9 @@ def _check_pools_priced(frame: pd.DataFrame, demand_pools: list[str], priced: np
     unknown = [name for name in demand_pools if name not in known]
     if unknown:
         labels = frame["pool"].astype(str).str.strip()
-        pos = int(np.flatnonzero((labels == unknown[0]).to_numpy())[0])
-        more = f" ({len(unknown)} pools in all: {unknown[:5]})" if len(unknown) > 1 else ""
-        raise InputError(
-            f"The 'pool' column of {DEMAND} names a pool that is not in {PRICES}. "
-            f"Got {_label(frame['pool'].iloc[pos])!r} at row {frame.index[pos]!r}{more}."
-        )
+        more = f" ({len(unknown)} such pools: {unknown[:5]})" if len(unknown) > 1 else ""
+        _reject((labels == unknown[0]).to_numpy(), frame, DEMAND, "pool",
+                f"names a pool that is not in {PRICES}{more}")
 
 
 def _options(service_level: Any, safety_margin: Any, integer: Any) -> tuple[float | None, float, bool]:
