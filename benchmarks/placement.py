@@ -48,21 +48,22 @@ def _row(name: str, size: str, seconds: list[float], extra: str) -> None:
 
 
 def bench_milp(args) -> None:
-    times, gaps, statuses = [], [], []
+    times, gaps, statuses, sizes = [], [], [], []
     for run in range(args.repeat):
-        w, o = synthetic_instance(args.milp_replicas, args.milp_offerings, seed=run)
+        w, o = synthetic_instance(args.milp_replicas, args.milp_offerings, seed=run, replicas_per_workload=args.shape)
         r = place_workloads(w, o, backend="highs", mip_gap=1e-3, time_limit=args.time_limit)
         times.append(r.runtime_s)
         gaps.append(r.gap)
         statuses.append(str(r.status))
-    _row("milp", f"{args.milp_replicas}x{args.milp_offerings}", times,
+        sizes.append(len(w))
+    _row("milp", f"{args.milp_replicas}x{args.milp_offerings} ({max(sizes)} workloads)", times,
          f"gap median {_median(gaps):.2e}  statuses {statuses}  time/goal(60 s) {_median(times) / 60:.2f}")
 
 
 def bench_heuristic(args) -> None:
     times, gaps = [], []
     for run in range(args.repeat):
-        w, o = synthetic_instance(args.heur_replicas, args.heur_offerings, seed=run)
+        w, o = synthetic_instance(args.heur_replicas, args.heur_offerings, seed=run, replicas_per_workload=args.shape)
         r = place_workloads(w, o, backend="heuristic", time_limit=args.time_limit)
         times.append(r.runtime_s)
         gaps.append(r.gap)
@@ -73,7 +74,7 @@ def bench_heuristic(args) -> None:
 
 def bench_build(args) -> None:
     """Model building only: the pairs (data preparation) are made once and shared by both sides."""
-    w, o = synthetic_instance(args.milp_replicas, args.milp_offerings, seed=0)
+    w, o = synthetic_instance(args.milp_replicas, args.milp_offerings, seed=0, replicas_per_workload=args.shape)
     inp = validate_inputs(w, o)
     t_pairs, t_h, t_p = [], [], []
     for _ in range(args.repeat):
@@ -96,7 +97,7 @@ def bench_build(args) -> None:
 
 
 def bench_million(args) -> None:
-    w, o = synthetic_instance(args.big_replicas, args.heur_offerings, seed=0)
+    w, o = synthetic_instance(args.big_replicas, args.heur_offerings, seed=0, replicas_per_workload=args.shape)
     t = time.perf_counter()
     r = place_workloads(w, o, backend="heuristic", partitions=args.partitions, time_limit=args.time_limit)
     seconds = time.perf_counter() - t
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--heur-offerings", type=int, default=200)
     parser.add_argument("--big-replicas", type=int, default=1_000_000)
     parser.add_argument("--partitions", type=int, default=10)
+    parser.add_argument("--shape", choices=["mixed", "one"], default="mixed",
+                        help="replicas per workload: 1 to 8 (mixed, default) or one")
     parser.add_argument("--million", action="store_true", help="allow the 1,000,000-replica case")
     args = parser.parse_args(argv)
     print(f"# placement benchmarks; cpus {os.cpu_count()}; load average {os.getloadavg()}", flush=True)
