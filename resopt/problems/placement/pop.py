@@ -25,7 +25,7 @@ import pandas as pd
 from ...result import Status, relative_gap
 from .diagnosis import precheck
 from .formulation import build_pairs, plan_tables
-from .heuristic import Relaxation, solve_heuristic
+from .heuristic import Relaxation, lagrangian_bound, solve_heuristic
 from .result import PlacementResult
 from .schema import PlacementInput
 
@@ -74,6 +74,13 @@ def _solve_part(inp: PlacementInput, part_capacity: np.ndarray, backend: str, ti
         solver = {"highs": solve_highs, "cvxpy": solve_cvxpy, "pulp": solve_pulp}[REGISTRY.resolve(use).name]
         status, counts, bound, text, timings = solve_exact(part, pairs, solver, time_limit=time_limit,
                                                            mip_gap=mip_gap)
+        if status.has_solution and counts is not None and pairs.size:
+            # capacity prices for the whole-problem bound: a short subgradient run aimed at the part's optimum
+            upper = float(pairs.cost @ counts) + float(np.where(np.isfinite(part.penalty), part.penalty, 0.0)
+                                                       @ (part.replicas - np.bincount(pairs.w, counts, part.num_workloads)))
+            _, mult, _, _ = lagrangian_bound(Relaxation(part, pairs), iterations=300, upper=upper,
+                                             time_budget=min(5.0, 0.2 * time_limit))
+            lam = mult.lam
     out: dict[str, Any] = {"status": status, "text": text, "backend": use, "lam": lam, "timings": timings}
     if status.has_solution and counts is not None:
         out["assignments"], out["unplaced"] = plan_tables(part, pairs, counts)
