@@ -25,6 +25,7 @@ __all__ = [
     "text_column",
     "check_unique",
     "check_scalar",
+    "column_error",
 ]
 
 
@@ -86,7 +87,8 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _fail(table: str, column: str, rule: str, df: pd.DataFrame, pos: int, value: Any) -> InputError:
+def column_error(table: str, column: str, rule: str, df: pd.DataFrame, pos: int, value: Any) -> InputError:
+    """The InputError for ``value`` at position ``pos`` of ``column``: "The 'c' column of t {rule}. Got v at row r."."""
     return InputError(
         f"The '{column}' column of {table} {rule}. Got {_show(value)} at row {_row(df, pos)}."
     )
@@ -139,15 +141,15 @@ def numeric_column(
         bad_type = np.flatnonzero(np.isnan(values) & ~missing_in)
         if bad_type.size:
             pos = int(bad_type[0])
-            raise _fail(table, column, "must be numeric", df, pos, raw.iloc[pos])
+            raise column_error(table, column, "must be numeric", df, pos, raw.iloc[pos])
     if not allow_missing and missing_in.any():
         pos = int(np.flatnonzero(missing_in)[0])
-        raise _fail(table, column, "must not have missing values (NaN)", df, pos, raw.iloc[pos])
+        raise column_error(table, column, "must not have missing values (NaN)", df, pos, raw.iloc[pos])
     if not allow_inf:
         inf = np.flatnonzero(np.isinf(values))
         if inf.size:
             pos = int(inf[0])
-            raise _fail(table, column, "must be finite", df, pos, raw.iloc[pos])
+            raise column_error(table, column, "must be finite", df, pos, raw.iloc[pos])
     return _check_range(values, raw, df, table, column, minimum, strict_minimum, integer)
 
 
@@ -162,13 +164,13 @@ def _check_range(values, raw, df, table, column, minimum, strict_minimum, intege
                 rule = "must be positive" if strict_minimum else "must be non-negative"
             else:
                 rule = f"must be {'greater than' if strict_minimum else 'at least'} {minimum:g}"
-            raise _fail(table, column, rule, df, pos, raw.iloc[pos])
+            raise column_error(table, column, rule, df, pos, raw.iloc[pos])
     if integer and values.dtype.kind == "f":
         with np.errstate(invalid="ignore"):
             frac = np.isfinite(values) & (values != np.floor(values))
         if frac.any():
             pos = int(np.flatnonzero(frac)[0])
-            raise _fail(table, column, "must hold whole numbers", df, pos, raw.iloc[pos])
+            raise column_error(table, column, "must hold whole numbers", df, pos, raw.iloc[pos])
     return values
 
 
@@ -189,7 +191,7 @@ def bool_column(df: pd.DataFrame, table: str, column: str, *, default: bool = Fa
         elif isinstance(value, str) and value.strip().lower() in truth:
             out[pos] = truth[value.strip().lower()]
         else:
-            raise _fail(table, column, "must be true or false", df, pos, value)
+            raise column_error(table, column, "must be true or false", df, pos, value)
     return out
 
 
@@ -213,7 +215,7 @@ def text_column(
             elif allow_missing:
                 out[pos] = ""
             else:
-                raise _fail(table, column, "must not have missing values", df, pos, value)
+                raise column_error(table, column, "must not have missing values", df, pos, value)
         else:
             out[pos] = str(value).strip()
     return out

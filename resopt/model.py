@@ -76,6 +76,25 @@ class LinearModel:
     def is_qp(self) -> bool:
         return self.q is not None and bool((self.q > 0).any())
 
+    def max_violation(self, x: np.ndarray) -> float:
+        """Largest violation of a bound, a row or integrality at ``x`` (0 when feasible).
+
+        Row violations are relative to ``max(1, |bound|)``; a way to check a
+        point a modeler hands back before calling it feasible.
+        """
+        x = np.asarray(x, dtype=np.float64)
+        worst = float(np.max(np.maximum(self.col_lower - x, x - self.col_upper), initial=0.0))
+        if self.num_rows:
+            ax = self.A @ x
+            for bound, sign in ((self.row_lower, 1.0), (self.row_upper, -1.0)):
+                finite = np.isfinite(bound)
+                excess = sign * (bound[finite] - ax[finite]) / np.maximum(1.0, np.abs(bound[finite]))
+                worst = max(worst, float(np.max(excess, initial=0.0)))
+        if self.is_mip:
+            xi = x[self.integrality]
+            worst = max(worst, float(np.max(np.abs(xi - np.round(xi)), initial=0.0)))
+        return worst
+
     def objective_value(self, x: np.ndarray) -> float:
         """Evaluate the objective at ``x``."""
         value = float(self.c @ x) + self.offset

@@ -160,3 +160,20 @@ def test_atomic_writes_leave_nothing_half_written(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
     with pytest.raises(resopt.InputError, match=r"\.csv or \.parquet"):
         write_frame(None, tmp_path / "out.txt")  # type: ignore[arg-type]
+
+
+def test_max_violation_measures_bounds_rows_and_integrality():
+    model = small_milp()
+    assert model.max_violation(np.array([1.5, 2.0])) == 0.0
+    assert model.max_violation(np.array([1.5, 2.5])) == pytest.approx(0.5)  # y above its bound and not whole
+    assert model.max_violation(np.array([2.0, 2.0])) == pytest.approx(0.5 / 3.5)  # row 4 <= 3.5, relative
+    assert model.max_violation(np.array([-1.0, 0.0])) == pytest.approx(1.0)
+
+
+def test_highs_options_pass_through_but_threads_is_refused():
+    model = small_milp()
+    model.integrality[:] = False
+    sol = solve_highs(model, options={"solver": "ipm"})
+    assert sol.status is Status.OPTIMAL and sol.objective == pytest.approx(4.5)
+    with pytest.raises(ValueError, match="process-global"):
+        solve_highs(model, options={"threads": 2})

@@ -14,6 +14,9 @@ from .highs import mip_bound
 
 __all__ = ["solve_cvxpy", "build_cvxpy"]
 
+#: Largest violation (bounds, relative rows, integrality) accepted in a point returned at a limit.
+FEASIBILITY_TOL = 1e-6
+
 STATUS_MAP = {
     "optimal": Status.OPTIMAL,
     "optimal_inaccurate": Status.FEASIBLE,
@@ -98,7 +101,8 @@ def solve_cvxpy(model: LinearModel, *, time_limit: float | None = None, mip_gap:
     status = STATUS_MAP.get(text, Status.ERROR)
     values = None if x.value is None else np.asarray(x.value, dtype=np.float64).ravel()
     if status is Status.TIME_LIMIT and values is not None:
-        status = Status.FEASIBLE
+        # A point handed back at a time limit is an incumbent only if it satisfies the model.
+        status = Status.FEASIBLE if model.max_violation(values) <= FEASIBILITY_TOL else Status.TIME_LIMIT
     objective = bound = math.nan
     if status.has_solution and values is not None:
         objective = model.objective_value(values)
@@ -109,5 +113,7 @@ def solve_cvxpy(model: LinearModel, *, time_limit: float | None = None, mip_gap:
             bound = objective
     elif status.has_solution:
         status = Status.ERROR
+    if text == "user_limit":
+        text += " (Time limit reached)" if time_limit is not None else " (a solver limit was reached)"
     return Solution(status, values if status.has_solution else None, objective, bound,
                     f"cvxpy/HiGHS: {text}", timings)

@@ -97,9 +97,17 @@ def mip_bound(info, objective: float) -> float:
     return dual + (objective - primal)
 
 
-def solve_highs(model: LinearModel, *, time_limit: float | None = None, mip_gap: float | None = None) -> Solution:
+def solve_highs(
+    model: LinearModel,
+    *,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    options: dict[str, object] | None = None,
+) -> Solution:
     """Solve ``model`` with HiGHS.
 
+    ``options`` are passed to ``Highs.setOptionValue`` as they are (e.g.
+    ``{"solver": "ipm"}``); never ``threads``, which is process-global in HiGHS.
     The bound is HiGHS's MIP dual bound for MILPs and the optimal objective
     for LPs and QPs solved to optimality.
     """
@@ -112,6 +120,10 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None, mip_gap:
             h.setOptionValue("time_limit", float(time_limit))
         if mip_gap is not None and model.is_mip:
             h.setOptionValue("mip_rel_gap", float(mip_gap))
+        for key, value in (options or {}).items():
+            if key == "threads":
+                raise ValueError("'threads' is process-global in HiGHS; resopt leaves it alone")
+            h.setOptionValue(key, value)
     with stopwatch(timings, "solve"):
         h.run()
     status, text = _map_status(h, model.is_mip)

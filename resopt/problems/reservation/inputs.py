@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..._validate import _fail, as_frame, check_scalar, check_unique, numeric_column, require_columns, text_column
+from ..._validate import as_frame, check_scalar, check_unique, column_error, numeric_column, require_columns, text_column
 from ...errors import InputError
 
 __all__ = ["Tiers", "ReservationData", "read_inputs", "read_arrays", "read_prices"]
@@ -127,7 +127,7 @@ def _reject(mask: np.ndarray, frame: pd.DataFrame, table: str, column: str, rule
     bad = np.flatnonzero(mask)
     if bad.size:
         pos = int(bad[0])
-        raise _fail(table, column, rule, frame, pos, (frame[column] if values is None else values).iloc[pos])
+        raise column_error(table, column, rule, frame, pos, (frame[column] if values is None else values).iloc[pos])
 
 
 def _warn_expensive_reservations(cols: dict[str, np.ndarray]) -> None:
