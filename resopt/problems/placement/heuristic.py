@@ -366,7 +366,11 @@ def local_search(plan: _Plan, *, rounds: int = 30, deadline: float = math.inf) -
                 amount.append(cnt)
                 gain.append(rx.cost[src] - rx.cost[dst])
         # place penalized replicas where a pair is cheaper than the penalty
-        waiting = cw[(plan.need[cw] > 0.5) & np.isfinite(cmin) & (cmin < rx.pen[cw])]
+        # (one proposal per workload and round: two could claim the same region of a spread workload)
+        moving = np.zeros(rx.n.size, dtype=bool)
+        for src_ in moves_from:
+            moving[rx.w[src_]] = True
+        waiting = cw[(plan.need[cw] > 0.5) & np.isfinite(cmin) & (cmin < rx.pen[cw]) & ~moving[cw]]
         if waiting.size:
             pos = np.searchsorted(cw, waiting)
             dst = carg[pos]
