@@ -603,3 +603,16 @@ def test_heuristic_and_pop_on_a_synthetic_catalog():
     pop = place_workloads(w, o, backend="heuristic", partitions=3, time_limit=5)
     check_plan(pop, w, o)
     assert pop.bound <= exact.objective * (1 + 1e-6) <= pop.objective * (1 + 1e-6)
+
+
+def test_data_outside_the_catalog_pays_cross_cloud_egress():
+    # data on premises (a cloud no offering is in) is not an error: moving it costs the 0.09 USD/GB default
+    w = pd.DataFrame({"workload": ["a"], "gpus": [1], "hours": [1], "accelerator": ["A100"],
+                      "data_cloud": ["onprem"], "data_region": ["dc1"], "data_gb": [100]})
+    r = place_workloads(w, offerings_small(), backend="highs")
+    assert r.assignments["egress_cost"].tolist() == [pytest.approx(9.0)]
+    eg = pd.DataFrame({"src_cloud": ["onprem"], "dst_cloud": ["azure"], "usd_per_gb": [0.01]})
+    r = place_workloads(w, offerings_small(), egress=eg, backend="highs")
+    assert r.assignments["egress_cost"].tolist() == [pytest.approx(1.0)]
+    with pytest.raises(InputError, match="'src_cloud' column of egress names an unknown cloud. Got 'ibm'"):
+        place_workloads(w, offerings_small(), egress=eg.assign(src_cloud="ibm"))
