@@ -65,8 +65,7 @@ class CoreAssignmentData:
     def objective(self, x: np.ndarray) -> float:
         """``sum w (x - y)^2 + c x`` at ``x``."""
         d = x - self.demand
-        wd = self.weight * d
-        return float(np.dot(wd, d) + np.dot(self.unit_cost, x))
+        return float(np.einsum("i,i,i->", self.weight, d, d) + np.dot(self.unit_cost, x))
 
 
 @dataclass(repr=False, eq=False)
