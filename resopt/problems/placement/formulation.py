@@ -22,7 +22,7 @@ clouds, regions) against the catalog, expanded with ``repeat``/``tile``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -168,6 +168,10 @@ class ModelLayout:
 
     num_pairs: int
     unplaced_workloads: np.ndarray  # workload index of each u column
+    capacity_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    capacity_resources: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # 3 * offering + mode
+    budget_row: int = -1
+    share_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # one per cloud code
 
 
 def _coo(rows: list[np.ndarray], cols: list[np.ndarray], vals: list[np.ndarray], shape: tuple[int, int]):
@@ -187,6 +191,7 @@ def build_model(inp: PlacementInput, pairs: Pairs) -> tuple[LinearModel, ModelLa
     lo_l = [inp.replicas.astype(float)]
     hi_l = [inp.replicas.astype(float)]
     nrow = W
+    layout = ModelLayout(n, pen_w)
     # capacity per offering and mode
     cap = inp.capacity[pairs.o, pairs.mode]
     finite = np.isfinite(cap)
@@ -197,6 +202,8 @@ def build_model(inp: PlacementInput, pairs: Pairs) -> tuple[LinearModel, ModelLa
         vals_l.append(pairs.used[finite])
         lo_l.append(np.full(res_codes.size, -np.inf))
         hi_l.append(inp.capacity.ravel()[res_codes])
+        layout.capacity_rows = nrow + np.arange(res_codes.size)
+        layout.capacity_resources = res_codes
         nrow += res_codes.size
     # spread: at most one replica of a workload per region
     spread = inp.spread[pairs.w]
@@ -220,6 +227,7 @@ def build_model(inp: PlacementInput, pairs: Pairs) -> tuple[LinearModel, ModelLa
         vals_l.append(spend)
         lo_l.append(np.array([-np.inf]))
         hi_l.append(np.array([inp.budget]))
+        layout.budget_row = nrow
         nrow += 1
     if inp.max_cloud_share is not None and inp.max_cloud_share < 1:
         nc = inp.clouds.size
@@ -230,6 +238,7 @@ def build_model(inp: PlacementInput, pairs: Pairs) -> tuple[LinearModel, ModelLa
         vals_l.append((spend[None, :] * (own - s)).ravel())
         lo_l.append(np.full(nc, -np.inf))
         hi_l.append(np.zeros(nc))
+        layout.share_rows = nrow + np.arange(nc)
         nrow += nc
     A = _coo(rows_l, cols_l, vals_l, (nrow, ncol))
     col_upper = np.concatenate([np.where(spread, 1.0, inp.replicas[pairs.w].astype(float)),
@@ -244,7 +253,7 @@ def build_model(inp: PlacementInput, pairs: Pairs) -> tuple[LinearModel, ModelLa
         integrality=np.ones(ncol, dtype=bool),
         name="placement",
     )
-    return model, ModelLayout(n, pen_w)
+    return model, layout
 
 
 def plan_tables(inp: PlacementInput, pairs: Pairs, counts: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
