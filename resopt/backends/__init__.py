@@ -15,7 +15,31 @@ from typing import Any
 
 from ..errors import BackendUnavailableError, InputError, UnsupportedProblemError
 
-__all__ = ["Backend", "BackendRegistry"]
+__all__ = ["Backend", "BackendRegistry", "model_solver", "MODEL_SOLVER_REQUIRES"]
+
+#: The generic :class:`~resopt.model.LinearModel` solvers and the modules each needs.
+MODEL_SOLVER_REQUIRES: dict[str, tuple[str, ...]] = {
+    "highs": ("highspy",),
+    "cvxpy": ("cvxpy", "highspy"),
+    "pulp": ("pulp", "highspy"),
+}
+
+
+def model_solver(name: str) -> Callable[..., Any]:
+    """``solve_<name>`` from ``resopt.backends.<name>``, imported on first call.
+
+    Problems register these without importing cvxpy or PuLP up front, so
+    ``import resopt`` stays light.
+    """
+    if name not in MODEL_SOLVER_REQUIRES:
+        raise ValueError(f"no model solver {name!r}; known: {sorted(MODEL_SOLVER_REQUIRES)}")
+
+    def solve(*args: Any, **kwargs: Any) -> Any:
+        module = importlib.import_module(f"{__name__}.{name}")
+        return getattr(module, f"solve_{name}")(*args, **kwargs)
+
+    solve.__name__ = f"solve_{name}"
+    return solve
 
 
 @dataclass(frozen=True)

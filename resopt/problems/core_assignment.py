@@ -34,7 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._validate import as_frame, check_scalar, check_unique, numeric_column, require_columns
-from ..backends import Backend, BackendRegistry
+from ..backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
 from ..errors import InputError, SolverError, UnsupportedProblemError
 from ..model import LinearModel, Solution
 from ..result import Result, Status, stopwatch
@@ -440,25 +440,16 @@ def _model_backend(solver):
     return solve
 
 
-def _lazy(module: str, name: str):
-    def call(*args, **kwargs):
-        import importlib
-
-        return getattr(importlib.import_module(module, __package__), name)(*args, **kwargs)
-
-    return call
-
-
 BACKENDS = BackendRegistry(
     PROBLEM,
     [
         Backend("exact", _solve_exact, frozenset({"continuous", "integer"})),
-        Backend("highs", _model_backend(_lazy("..backends.highs", "solve_highs")),
-                frozenset({"continuous", "integer", "time_limit"}), ("highspy",)),
-        Backend("cvxpy", _model_backend(_lazy("..backends.cvxpy", "solve_cvxpy")),
-                frozenset({"continuous", "integer", "time_limit"}), ("cvxpy", "highspy")),
-        Backend("pulp", _model_backend(_lazy("..backends.pulp", "solve_pulp")),
-                frozenset({"integer", "time_limit"}), ("pulp", "highspy")),
+        Backend("highs", _model_backend(model_solver("highs")),
+                frozenset({"continuous", "integer", "time_limit"}), MODEL_SOLVER_REQUIRES["highs"]),
+        Backend("cvxpy", _model_backend(model_solver("cvxpy")),
+                frozenset({"continuous", "integer", "time_limit"}), MODEL_SOLVER_REQUIRES["cvxpy"]),
+        Backend("pulp", _model_backend(model_solver("pulp")),
+                frozenset({"integer", "time_limit"}), MODEL_SOLVER_REQUIRES["pulp"]),
     ],
 )
 

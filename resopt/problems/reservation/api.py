@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import time
 from typing import Any
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..._validate import check_scalar
-from ...backends import Backend, BackendRegistry
+from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
 from ...result import Status, stopwatch
 from .exact import TIE, Fill, ceil_whole, fill, recourse_direct
 from .formulation import ExactSolver, ModelSolver, PoolSolve
@@ -23,23 +22,15 @@ __all__ = ["size_reservations", "size_reservations_array", "BACKENDS", "PROBLEM"
 PROBLEM = "reservation sizing"
 
 
-def _lazy(module: str, name: str):
-    def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(importlib.import_module(module), name)(*args, **kwargs)
-
-    return call
-
-
 BACKENDS = BackendRegistry(
     PROBLEM,
     [
         Backend("exact", ExactSolver(), frozenset({"continuous", "integer"})),
-        Backend("highs", ModelSolver(_lazy("resopt.backends.highs", "solve_highs")),
-                frozenset({"continuous", "integer", "time_limit"}), ("highspy",)),
-        Backend("cvxpy", ModelSolver(_lazy("resopt.backends.cvxpy", "solve_cvxpy")),
-                frozenset({"continuous", "integer", "time_limit"}), ("cvxpy", "highspy")),
-        Backend("pulp", ModelSolver(_lazy("resopt.backends.pulp", "solve_pulp")),
-                frozenset({"continuous", "integer", "time_limit"}), ("pulp", "highspy")),
+        *(
+            Backend(name, ModelSolver(model_solver(name)), frozenset({"continuous", "integer", "time_limit"}),
+                    MODEL_SOLVER_REQUIRES[name])
+            for name in ("highs", "cvxpy", "pulp")
+        ),
     ],
 )
 
