@@ -8,7 +8,9 @@ replica takes its cheapest pair at the *priced* cost
 stays unplaced at its penalty, with spread workloads taking their cheapest
 distinct regions. For any ``lam >= 0`` that minimum minus ``lam @ rhs`` is a
 lower bound on the optimum; projected subgradient steps (Polyak's rule,
-target = the best plan found) raise it.
+target = the best plan found) raise it. The Lagrangian dual equals the LP
+bound, so on moderate instances the LP relaxation's duals (HiGHS) give the best
+multipliers at once; on large ones a random 10% sample warms the prices up.
 
 Plan: a greedy in rounds over the priced costs. Each round every unfinished
 workload proposes its cheapest pair that still fits; proposals are accepted per
