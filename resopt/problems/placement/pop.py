@@ -53,7 +53,7 @@ def split_capacity(capacity: np.ndarray, per_instance: np.ndarray, k: int) -> np
 def _solve_part(inp: PlacementInput, part_capacity: np.ndarray, backend: str, time_limit: float,
                 mip_gap: float) -> dict[str, Any]:
     """Solve one part (module level, so process pools and Dask can ship it)."""
-    from .solve import MILP_MAX_COLUMNS_PER_SECOND, REGISTRY, solve_exact
+    from .solve import MILP_MAX_COLUMNS_PER_SECOND, REGISTRY
 
     t0 = time.perf_counter()
     part = replace(inp, capacity=part_capacity)
@@ -67,17 +67,12 @@ def _solve_part(inp: PlacementInput, part_capacity: np.ndarray, backend: str, ti
                                                                      return_multipliers=True)
         lam = mult.lam
     else:
-        from ...backends.cvxpy import solve_cvxpy
-        from ...backends.highs import solve_highs
-        from ...backends.pulp import solve_pulp
-
-        solver = {"highs": solve_highs, "cvxpy": solve_cvxpy, "pulp": solve_pulp}[REGISTRY.resolve(use).name]
-        status, counts, bound, text, timings = solve_exact(part, pairs, solver, time_limit=time_limit,
-                                                           mip_gap=mip_gap)
+        status, counts, bound, text, timings = REGISTRY.resolve(use).solve(part, pairs, time_limit=time_limit,
+                                                                           mip_gap=mip_gap)
         if status.has_solution and counts is not None and pairs.size:
             # capacity prices for the whole-problem bound: a short subgradient run aimed at the part's optimum
-            upper = float(pairs.cost @ counts) + float(np.where(np.isfinite(part.penalty), part.penalty, 0.0)
-                                                       @ (part.replicas - np.bincount(pairs.w, counts, part.num_workloads)))
+            unplaced = part.replicas - np.bincount(pairs.w, counts, part.num_workloads)
+            upper = float(pairs.cost @ counts) + float(np.where(unplaced > 0, part.penalty, 0.0) @ unplaced)
             _, mult, _, _ = lagrangian_bound(Relaxation(part, pairs), iterations=300, upper=upper,
                                              time_budget=min(5.0, 0.2 * time_limit))
             lam = mult.lam

@@ -8,10 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ...backends import Backend, BackendRegistry
-from ...backends.cvxpy import solve_cvxpy
-from ...backends.highs import solve_highs
-from ...backends.pulp import solve_pulp
+from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
 from ...errors import InputError
 from ...result import Status, stopwatch
 from .diagnosis import explain_cuts, precheck
@@ -30,8 +27,11 @@ MILP_MAX_COLUMNS_PER_SECOND = 2_000
 
 
 def _exact(solver):
+    """Adapt a generic LinearModel solver to the placement backend signature."""
+
     def run(inp: PlacementInput, pairs: Pairs, *, time_limit: float, mip_gap: float):
         return solve_exact(inp, pairs, solver, time_limit=time_limit, mip_gap=mip_gap)
+
     return run
 
 
@@ -42,9 +42,8 @@ def _heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float, mip_gap:
 
 
 REGISTRY = BackendRegistry(PROBLEM, [
-    Backend("highs", _exact(solve_highs), frozenset({"integer", "time_limit", "bound"}), ("highspy",)),
-    Backend("cvxpy", _exact(solve_cvxpy), frozenset({"integer", "time_limit", "bound"}), ("cvxpy", "highspy")),
-    Backend("pulp", _exact(solve_pulp), frozenset({"integer", "time_limit", "bound"}), ("pulp", "highspy")),
+    *(Backend(name, _exact(model_solver(name)), frozenset({"integer", "time_limit", "bound"}), requires)
+      for name, requires in MODEL_SOLVER_REQUIRES.items()),
     Backend("heuristic", _heuristic, frozenset({"integer", "time_limit", "bound", "large"}), ()),
 ])
 
