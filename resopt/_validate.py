@@ -175,23 +175,32 @@ def _check_range(values, raw, df, table, column, minimum, strict_minimum, intege
 
 
 def bool_column(df: pd.DataFrame, table: str, column: str, *, default: bool = False) -> np.ndarray:
-    """Read a yes/no column: booleans, 0/1, or the strings true/false/yes/no (any case)."""
+    """Read a yes/no column: booleans, 0/1, or the strings true/false/yes/no (any case).
+
+    Empty cells take ``default``.
+    """
     if column not in df.columns:
         return np.full(len(df), default, dtype=bool)
-    truth = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False,
-             "t": True, "f": False, "y": True, "n": False, "": default}
-    out = np.empty(len(df), dtype=bool)
-    for pos, value in enumerate(df[column].tolist()):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            out[pos] = default
-        elif isinstance(value, (bool, np.bool_)):
-            out[pos] = bool(value)
-        elif isinstance(value, (int, np.integer, float, np.floating)) and value in (0, 1):
-            out[pos] = bool(value)
-        elif isinstance(value, str) and value.strip().lower() in truth:
-            out[pos] = truth[value.strip().lower()]
-        else:
-            raise column_error(table, column, "must be true or false", df, pos, value)
+    col = df[column]
+    missing = col.isna().to_numpy()
+    if col.dtype.kind == "b":
+        out = np.array(col.fillna(default), dtype=bool)
+        bad = np.zeros(len(col), dtype=bool)
+    elif col.dtype.kind in "iuf":
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = ~missing & (values != 0) & (values != 1)
+        out = values == 1
+    else:
+        truth = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False,
+                 "1.0": True, "0.0": False, "t": True, "f": False, "y": True, "n": False}
+        keys = col.astype("string").str.strip().str.lower().fillna("")
+        mapped = keys.map(truth)
+        bad = ~missing & mapped.isna().to_numpy() & (keys != "").to_numpy()
+        out = np.array(mapped.fillna(default), dtype=bool)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise column_error(table, column, "must be true or false", df, pos, col.iloc[pos])
+    out[missing] = default
     return out
 
 
@@ -207,17 +216,13 @@ def text_column(
         if default is None:
             require_columns(df, table, [column])
         return np.full(len(df), default, dtype=object)
-    out = np.empty(len(df), dtype=object)
-    for pos, value in enumerate(df[column].tolist()):
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            if default is not None:
-                out[pos] = default
-            elif allow_missing:
-                out[pos] = ""
-            else:
-                raise column_error(table, column, "must not have missing values", df, pos, value)
-        else:
-            out[pos] = str(value).strip()
+    col = df[column]
+    missing = col.isna().to_numpy()
+    if missing.any() and default is None and not allow_missing:
+        pos = int(np.flatnonzero(missing)[0])
+        raise column_error(table, column, "must not have missing values", df, pos, col.iloc[pos])
+    fill = default if default is not None else ""
+    out = np.array(col.astype("string").str.strip().fillna(fill), dtype=object)
     return out
 
 

@@ -44,10 +44,8 @@ def build_highs(model: LinearModel):
     lp.a_matrix_.value_ = csc.data
     if model.is_mip:
         # passModel needs a full-length integrality array: an empty one is read as garbage.
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if v else highspy.HighsVarType.kContinuous
-            for v in model.integrality
-        ]
+        kinds = np.array([highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger], dtype=object)
+        lp.integrality_ = list(kinds[model.integrality.astype(np.intp)])
     h.passModel(lp)
     if model.is_qp:
         hess = highspy.HighsHessian()
