@@ -1,7 +1,8 @@
 """The ``resopt`` command line.
 
-Commands: ``resopt assign`` (core assignment from a YAML instance) and
-``resopt simulate`` (scheduling policies on a task CSV).
+Commands: ``resopt assign`` (core assignment from a YAML instance),
+``resopt place`` (workloads on cloud offerings), ``resopt reserve`` (reservation
+sizing) and ``resopt simulate`` (scheduling policies on a task CSV).
 
 Exit codes: 0 a plan was found (optimal, or feasible and said so), 2 bad input,
 3 infeasible, 4 no plan within the time limit or unbounded, 5 solver error.
@@ -48,6 +49,34 @@ def _parser() -> argparse.ArgumentParser:
     assign.add_argument("--backend", default="auto", help="auto, exact, highs, cvxpy or pulp")
     assign.add_argument("--time-limit", type=float, default=None, help="seconds, for solver backends")
     assign.add_argument("--output", help="write the assignment table here (.csv or .parquet)")
+    place = sub.add_parser(
+        "place",
+        help="place workloads on priced cloud offerings (MILP or heuristic)",
+        description="Place workloads (CSV) on offerings (CSV, a GPU price catalog with capacities).",
+    )
+    place.add_argument("workloads", help="CSV: workload, gpus, hours, accelerator, ...")
+    place.add_argument("offerings", help="CSV: cloud, region, instance_type, accelerator, accelerator_count, ...")
+    place.add_argument("--egress", help="CSV of egress rates (src_cloud, dst_cloud, usd_per_gb, ...)")
+    place.add_argument("--budget", type=float, help="most the plan may spend (USD)")
+    place.add_argument("--max-cloud-share", type=float, help="most any one cloud's share of the spend (0..1)")
+    place.add_argument("--carbon-price", type=float, default=0.0, help="USD per tonne of CO2")
+    place.add_argument("--backend", default="auto", help="auto, highs, cvxpy, pulp or heuristic")
+    place.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    place.add_argument("--mip-gap", type=float, default=1e-3, help="relative MIP gap (default 1e-3)")
+    place.add_argument("--output", help="write the assignments here (.csv or .parquet)")
+    reserve = sub.add_parser(
+        "reserve",
+        help="size reservations per pool against on-demand and spot",
+        description="Size reservations from demand scenarios (CSV) and prices per pool (CSV).",
+    )
+    reserve.add_argument("demand", help="CSV: pool, hour, demand, optional scenario")
+    reserve.add_argument("prices", help="CSV: pool, reserved, on_demand, optional spot, limits, existing, ...")
+    reserve.add_argument("--service-level", type=float, help="share of scenario-hours reserved capacity covers")
+    reserve.add_argument("--safety-margin", type=float, default=0.0, help="relative head-room (default 0)")
+    reserve.add_argument("--continuous", dest="integer", action="store_false", help="fractional units")
+    reserve.add_argument("--backend", default="auto", help="auto, exact, highs, cvxpy or pulp")
+    reserve.add_argument("--time-limit", type=float, default=None, help="seconds, for solver backends")
+    reserve.add_argument("--output", help="write the reservations table here (.csv or .parquet)")
     sim = sub.add_parser(
         "simulate",
         help="run scheduling / load-balancing policies on a task table",
@@ -85,6 +114,44 @@ def _machines(spec: str) -> int | list[float]:
     if len(values) == 1 and values[0].is_integer():
         return int(values[0])
     return values
+
+
+def _place(args: argparse.Namespace) -> int:
+    from .problems.placement import place_workloads
+
+    result = place_workloads(
+        _read_csv(args.workloads, "workloads"),
+        _read_csv(args.offerings, "offerings"),
+        egress=_read_csv(args.egress, "egress") if args.egress else None,
+        budget=args.budget,
+        max_cloud_share=args.max_cloud_share,
+        carbon_price=args.carbon_price,
+        backend=args.backend,
+        time_limit=args.time_limit,
+        mip_gap=args.mip_gap,
+    )
+    code = _report(result, result.assignments if result.success else None, args.output)
+    if result.success:
+        print()
+        print(result.by_cloud().to_string())
+    elif result.diagnosis:
+        print(f"\ndiagnosis: {result.diagnosis}")
+    return code
+
+
+def _reserve(args: argparse.Namespace) -> int:
+    from .problems.reservation import size_reservations
+
+    result = size_reservations(
+        _read_csv(args.demand, "demand"),
+        _read_csv(args.prices, "prices"),
+        service_level=args.service_level,
+        safety_margin=args.safety_margin,
+        integer=args.integer,
+        backend=args.backend,
+        time_limit=args.time_limit,
+    )
+    return _report(result, result.reservations if result.success else None, args.output)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -131,7 +198,7 @@ def _assign(args: argparse.Namespace) -> int:
     return _report(result, result.to_frame() if result.success else None, args.output)
 
 
-COMMANDS = {"assign": _assign, "simulate": _simulate}
+COMMANDS = {"assign": _assign, "place": _place, "reserve": _reserve, "simulate": _simulate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

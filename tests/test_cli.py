@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from resopt.cli import main
 
@@ -78,3 +79,51 @@ def test_simulate_bad_input_exits_2(tmp_path, capsys):
     bad.write_text("task,arrival,duration\na,0,-1\n")
     assert main(["simulate", str(bad)]) == 2
     assert "'duration' column of tasks must be positive. Got -1" in capsys.readouterr().err
+
+
+PLACE = Path(__file__).parents[1] / "models" / "placement"
+RESERVE = Path(__file__).parents[1] / "models" / "reservation"
+
+
+def test_place_writes_assignments_and_prints_clouds(tmp_path, capsys):
+    out = tmp_path / "plan.csv"
+    code = main(["place", str(PLACE / "workloads.csv"), str(PLACE / "catalog.csv"), "--carbon-price", "50",
+                 "--output", str(out)])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "status: optimal" in text and "share" in text
+    plan = pd.read_csv(out, index_col=0)
+    workloads = pd.read_csv(PLACE / "workloads.csv")
+    assert set(plan["workload"]) <= set(workloads["workload"])
+    assert plan["cost"].sum() == pytest.approx(47312.56, abs=0.01)  # the README's optimum
+
+
+def test_place_infeasible_budget_exits_3_with_a_diagnosis(tmp_path, capsys):
+    out = tmp_path / "plan.csv"
+    code = main(["place", str(PLACE / "workloads.csv"), str(PLACE / "catalog.csv"), "--budget", "1",
+                 "--output", str(out)])
+    assert code == 3
+    assert "diagnosis:" in capsys.readouterr().out
+    assert not out.exists()
+
+
+def test_place_bad_input_exits_2(tmp_path, capsys):
+    bad = tmp_path / "w.csv"
+    bad.write_text("workload,gpus,hours,accelerator\nw1,-8,10,H100\n")
+    assert main(["place", str(bad), str(PLACE / "catalog.csv")]) == 2
+    assert "'gpus' column of workloads" in capsys.readouterr().err
+
+
+def test_reserve_writes_the_reservations(tmp_path, capsys):
+    out = tmp_path / "reserve.csv"
+    code = main(["reserve", str(RESERVE / "limits_demand.csv"), str(RESERVE / "limits_prices.csv"),
+                 "--service-level", "0.8", "--safety-margin", "0.25", "--output", str(out)])
+    assert code == 0
+    table = pd.read_csv(out, index_col=0)
+    assert table.set_index("pool")["reserve"].to_dict() == {"h100-us-east": 23, "l4-us-central": 15, "tpu-v5e-eu": 8}
+
+
+def test_reserve_bad_input_exits_2(capsys):
+    assert main(["reserve", str(RESERVE / "limits_demand.csv"), str(RESERVE / "limits_prices.csv"),
+                 "--service-level", "1.5"]) == 2
+    assert "service_level" in capsys.readouterr().err
