@@ -118,6 +118,11 @@ def solve_highs(
             h.setOptionValue("time_limit", float(time_limit))
         if mip_gap is not None and model.is_mip:
             h.setOptionValue("mip_rel_gap", float(mip_gap))
+        if model.is_qp:
+            # HiGHS's active-set QP can cycle forever on degenerate instances (two identical
+            # devices and a total just off a bound did); an iteration cap turns that into a
+            # status. Active-set runs need O(n) iterations, so 100 n + 10,000 only stops cycles.
+            h.setOptionValue("qp_iteration_limit", 10_000 + 100 * model.num_cols)
         for key, value in (options or {}).items():
             if key == "threads":
                 raise ValueError("'threads' is process-global in HiGHS; resopt leaves it alone")

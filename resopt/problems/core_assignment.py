@@ -245,16 +245,39 @@ def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, floa
     b = 0.5 / data.weight
     a = data.demand - data.unit_cost * b
     lower, upper, total = data.minimum, data.capacity, data.total
-    scale = max(1.0, abs(total), float(np.abs(upper).sum()))
-    if total <= lower.sum() + 1e-12 * scale or total >= upper.sum() - 1e-12 * scale:
-        x = (lower if total <= lower.sum() + 1e-12 * scale else upper).copy()
+    if total <= lower.sum() or total >= upper.sum():
+        x = (lower if total <= lower.sum() else upper).copy()
         lam = _multiplier(data, x)
         return x, lam, _dual_value(data, lam, np.clip(a + b * lam, lower, upper))
     search = _ThresholdSearch(a, b, lower, upper, integer=False)
-    tol = 1e-9 * scale  # the polish step lands on the root; the search only finds its piece
+    tol = 1e-9 * max(1.0, abs(total), float(np.abs(upper).sum()))  # polish lands on the root
     _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol)
     lam, x = search.polish(total, lam)
-    return x, lam, _dual_value(data, lam, x)
+    bound = _dual_value(data, lam, x)  # x is still the best response to lam here
+    return _absorb_residual(x, total, lower, upper, search.free_mask()), lam, bound
+
+
+def _absorb_residual(
+    x: np.ndarray, total: float, lower: np.ndarray, upper: np.ndarray, free: np.ndarray
+) -> np.ndarray:
+    """Make ``sum(x) == total`` by moving the rounding-sized residual onto devices with room.
+
+    One device strictly inside its bounds usually takes it all; otherwise it is
+    spread in proportion to each device's room.
+    """
+    residual = total - float(x.sum())
+    if residual == 0.0:
+        return x
+    k = int(np.argmax(free))
+    if free[k] and lower[k] <= x[k] + residual <= upper[k]:
+        x[k] += residual
+        return x
+    room = (upper - x) if residual > 0 else (x - lower)
+    available = float(room.sum())
+    if available > 0.0:
+        x += room * (residual / available)
+        np.clip(x, lower, upper, out=x)
+    return x
 
 
 def _marginal(data: CoreAssignmentData, k: np.ndarray, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
