@@ -93,11 +93,12 @@ def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap
     for k, v in sub.items():
         timings[k] = timings.get(k, 0.0) + v
     result = PlacementResult(status, backend=chosen.name, problem=PROBLEM, timings=timings)
+    # A bound is worth reporting even without a plan (a heuristic that missed a side constraint).
+    result.bound = float(bound) if bound is not None else math.nan
     if status.has_solution and counts is not None:
         with stopwatch(timings, "tables"):
             result.assignments, result.unplaced = plan_tables(inp, pairs, counts)
         result.objective = float(result.assignments["cost"].sum() + result.unplaced["penalty"].sum())
-        result.bound = float(bound) if bound is not None else math.nan
         if math.isfinite(result.bound) and result.bound > result.objective:
             result.bound = result.objective  # numerical noise of the solver's bound
     if status is Status.INFEASIBLE and diagnose:
