@@ -33,6 +33,14 @@ EXIT_CODES = {
 }
 
 
+def _solver_options(parser: argparse.ArgumentParser, backends: str, time_limit: float | None, table: str) -> None:
+    """The options every solving command shares: --backend, --time-limit, --output."""
+    parser.add_argument("--backend", default="auto", help=backends)
+    default = "none" if time_limit is None else f"{time_limit:g}"
+    parser.add_argument("--time-limit", type=float, default=time_limit, help=f"seconds (default {default})")
+    parser.add_argument("--output", help=f"write {table} here (.csv or .parquet)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="resopt", description="Optimization for compute planning.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -46,9 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     group = assign.add_mutually_exclusive_group()
     group.add_argument("--integer", dest="integer", action="store_true", default=None, help="whole cores")
     group.add_argument("--continuous", dest="integer", action="store_false", help="fractional cores")
-    assign.add_argument("--backend", default="auto", help="auto, exact, highs, cvxpy or pulp")
-    assign.add_argument("--time-limit", type=float, default=None, help="seconds, for solver backends")
-    assign.add_argument("--output", help="write the assignment table here (.csv or .parquet)")
+    _solver_options(assign, "auto, exact, highs, cvxpy or pulp", None, "the assignment table")
     place = sub.add_parser(
         "place",
         help="place workloads on priced cloud offerings (MILP or heuristic)",
@@ -60,10 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     place.add_argument("--budget", type=float, help="most the plan may spend (USD)")
     place.add_argument("--max-cloud-share", type=float, help="most any one cloud's share of the spend (0..1)")
     place.add_argument("--carbon-price", type=float, default=0.0, help="USD per tonne of CO2")
-    place.add_argument("--backend", default="auto", help="auto, highs, cvxpy, pulp or heuristic")
-    place.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     place.add_argument("--mip-gap", type=float, default=1e-3, help="relative MIP gap (default 1e-3)")
-    place.add_argument("--output", help="write the assignments here (.csv or .parquet)")
+    _solver_options(place, "auto, highs, cvxpy, pulp or heuristic", 60.0, "the assignments")
     reserve = sub.add_parser(
         "reserve",
         help="size reservations per pool against on-demand and spot",
@@ -74,9 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     reserve.add_argument("--service-level", type=float, help="share of scenario-hours reserved capacity covers")
     reserve.add_argument("--safety-margin", type=float, default=0.0, help="relative head-room (default 0)")
     reserve.add_argument("--continuous", dest="integer", action="store_false", help="fractional units")
-    reserve.add_argument("--backend", default="auto", help="auto, exact, highs, cvxpy or pulp")
-    reserve.add_argument("--time-limit", type=float, default=None, help="seconds, for solver backends")
-    reserve.add_argument("--output", help="write the reservations table here (.csv or .parquet)")
+    _solver_options(reserve, "auto, exact, highs, cvxpy or pulp", None, "the reservations table")
     sim = sub.add_parser(
         "simulate",
         help="run scheduling / load-balancing policies on a task table",
