@@ -616,3 +616,21 @@ def test_data_outside_the_catalog_pays_cross_cloud_egress():
     assert r.assignments["egress_cost"].tolist() == [pytest.approx(1.0)]
     with pytest.raises(InputError, match="'src_cloud' column of egress names an unknown cloud. Got 'ibm'"):
         place_workloads(w, offerings_small(), egress=eg.assign(src_cloud="ibm"))
+
+
+def test_heuristic_that_misses_a_share_cap_still_reports_its_bound():
+    # Found by the thorough hypothesis profile: the heuristic cannot meet the 50% cap here while
+    # the MILP can (optimum 6); it must say so and keep its Lagrangian bound (5 <= 6).
+    w = pd.DataFrame({"workload": ["w0", "w1", "w2"], "gpus": [1, 1, 1], "hours": [1.0, 1.0, 3.0],
+                      "accelerator": ["H100"] * 3})
+    o = pd.DataFrame({"cloud": ["aws", "gcp", "aws"], "region": ["r0", "r1", "r2"], "instance_type": ["t0", "t1", "t2"],
+                      "accelerator": ["H100"] * 3, "accelerator_count": [1, 1, 1], "price_per_hour": [1.0, 1.0, 2.0]})
+    exact = place_workloads(w, o, backend="highs", max_cloud_share=0.5, mip_gap=0.0)
+    assert exact.status is Status.OPTIMAL and exact.objective == pytest.approx(6.0)
+    heur = place_workloads(w, o, backend="heuristic", max_cloud_share=0.5)
+    if heur.success:  # a better repair is welcome; then it must be feasible and bounded
+        check_plan(heur, w, o, budget=None, share=0.5)
+        assert heur.bound <= exact.objective + 1e-9 <= heur.objective + 1e-9
+    else:
+        assert heur.status is Status.ERROR and "not proven infeasible" in heur.message
+        assert math.isfinite(heur.bound) and heur.bound <= exact.objective + 1e-9
