@@ -165,7 +165,7 @@ def _check_range(values, raw, df, table, column, minimum, strict_minimum, intege
             else:
                 rule = f"must be {'greater than' if strict_minimum else 'at least'} {minimum:g}"
             raise column_error(table, column, rule, df, pos, raw.iloc[pos])
-    if integer and values.dtype.kind == "f":
+    if integer:
         with np.errstate(invalid="ignore"):
             frac = np.isfinite(values) & (values != np.floor(values))
         if frac.any():

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._validate import as_frame, check_scalar, check_unique, numeric_column, require_columns
+from .._validate import as_frame, check_scalar, check_unique, column_error, numeric_column, require_columns
 from ..backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
 from ..errors import InputError, SolverError, UnsupportedProblemError
 from ..model import LinearModel, Solution
@@ -123,10 +123,8 @@ def validate_devices(devices: Any, total: Any, *, integer: bool) -> tuple[pd.Dat
     above = np.flatnonzero(minimum > capacity)
     if above.size:
         pos = int(above[0])
-        raise InputError(
-            f"The 'min' column of devices must not exceed 'capacity'. Got min {minimum[pos]:g} "
-            f"above capacity {capacity[pos]:g} at row {frame.index[pos]!r}."
-        )
+        rule = f"must not exceed 'capacity' ({capacity[pos]:g} there)"
+        raise column_error(table, "min", rule, frame, pos, frame["min"].iloc[pos])
     total_value = check_scalar(total, "total")
     if not isinstance(integer, (bool, np.bool_)):
         raise InputError(f"'integer' must be True or False. Got {integer!r}.")
@@ -245,11 +243,11 @@ def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, floa
     b = 0.5 / data.weight
     a = data.demand - data.unit_cost * b
     lower, upper, total = data.minimum, data.capacity, data.total
+    search = _ThresholdSearch(a, b, lower, upper, integer=False)
     if total <= lower.sum() or total >= upper.sum():
         x = (lower if total <= lower.sum() else upper).copy()
         lam = _multiplier(data, x)
-        return x, lam, _dual_value(data, lam, np.clip(a + b * lam, lower, upper))
-    search = _ThresholdSearch(a, b, lower, upper, integer=False)
+        return x, lam, _dual_value(data, lam, search.response(lam))
     tol = 1e-9 * max(1.0, abs(total), float(np.abs(upper).sum()))  # polish lands on the root
     _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol)
     lam, x = search.polish(total, lam)
@@ -295,11 +293,11 @@ def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
     b = 0.5 / data.weight
     a = data.demand - data.unit_cost * b + 0.5
     lower, upper, total = data.minimum, data.capacity, data.total
+    search = _ThresholdSearch(a, b, lower, upper, integer=True)
     if total <= lower.sum():
         x = lower.copy()
     else:
         batch = max(4096, data.n // 64)  # few enough units to select explicitly
-        search = _ThresholdSearch(a, b, lower, upper, integer=True)
         lo, hi, _, _ = search.run(total, total, lambda value, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total)
         base = search.response(lo, out=np.empty_like(a))
         extra = (search.response(hi) - base).astype(np.int64)
@@ -321,7 +319,7 @@ def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
         x = _repair_integer(data, base)
     lam = _multiplier(data, x)
     # The best response to lam rounds (lam - c) / (2w) + y to the nearest integer in [min, capacity].
-    return x, lam, _dual_value(data, lam, _ThresholdSearch(a, b, lower, upper, integer=True).response(lam))
+    return x, lam, _dual_value(data, lam, search.response(lam))
 
 
 def _derivative(data: CoreAssignmentData, x: np.ndarray) -> np.ndarray:
