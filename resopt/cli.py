@@ -132,7 +132,7 @@ def _place(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         mip_gap=args.mip_gap,
     )
-    code = _report(result, result.assignments if result.success else None, args.output)
+    code = _report(result, result.assignments, args.output)
     if result.success:
         print()
         print(result.by_cloud().to_string())
@@ -153,7 +153,7 @@ def _reserve(args: argparse.Namespace) -> int:
         backend=args.backend,
         time_limit=args.time_limit,
     )
-    return _report(result, result.reservations if result.success else None, args.output)
+    return _report(result, result.reservations, args.output)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -175,9 +175,10 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(result: Result, table: pd.DataFrame | None, output: str | None) -> int:
+def _report(result: Result, table: pd.DataFrame, output: str | None) -> int:
+    """Print the result and, when it has a plan, the table (also written to ``output``)."""
     print(repr(result))
-    if table is not None and result.success:
+    if result.success:
         print()
         print(table.to_string())
         if output:
@@ -197,7 +198,7 @@ def _assign(args: argparse.Namespace) -> int:
         raise InputError(f"{args.instance}: no 'total' given (set it in the file or pass --total).")
     integer = args.integer if args.integer is not None else bool(inst.get("integer", True))
     result = assign_cores(inst["devices"], total, integer=integer, backend=args.backend, time_limit=args.time_limit)
-    return _report(result, result.to_frame() if result.success else None, args.output)
+    return _report(result, result.to_frame(), args.output)
 
 
 COMMANDS = {"assign": _assign, "place": _place, "reserve": _reserve, "simulate": _simulate}
@@ -208,10 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (InputError, UnsupportedProblemError) as exc:
-        print(f"resopt: error: {exc}", file=sys.stderr)
-        return 2
-    except BackendUnavailableError as exc:
+    except (InputError, UnsupportedProblemError, BackendUnavailableError) as exc:
         print(f"resopt: error: {exc}", file=sys.stderr)
         return 2
     except ResoptError as exc:
