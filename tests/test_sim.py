@@ -430,14 +430,6 @@ def test_plot_draws_one_bar_per_piece():
     plt.close("all")
 
 
-def test_plot_without_matplotlib(monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    r = simulate(tasks(("A", 0, 1)), 1)
-    with pytest.raises(BackendUnavailableError, match=r'pip install "resopt\[plot\]"'):
-        r.plot()
-
-
 def test_medium_instance_is_consistent_across_policies():
     rng = np.random.default_rng(7)
     n, m = 20_000, 8

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import BackendUnavailableError
 
 __all__ = ["gantt"]
 
@@ -20,12 +19,8 @@ def gantt(segments: pd.DataFrame, machines: int, *, ax: Any = None, title: str =
     Bars of the same task share a colour, so a preempted task is easy to
     follow across machines; with few pieces each bar is labelled with its task.
     """
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise BackendUnavailableError(
-            'Plotting a schedule needs matplotlib: pip install "resopt[plot]"'
-        ) from None
+    import matplotlib.pyplot as plt
+
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.6 * max(machines, 1) + 1.2))
     cmap = plt.get_cmap("tab20")

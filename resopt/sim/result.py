@@ -68,11 +68,7 @@ class ScheduleResult:
         return self.schedule.copy()
 
     def plot(self, ax: Any = None) -> Any:
-        """Draw a Gantt chart (one row per machine, one bar per run piece) and return the Axes.
-
-        Needs matplotlib (``pip install "resopt[plot]"``); raises
-        :class:`~resopt.errors.BackendUnavailableError` without it.
-        """
+        """Draw a Gantt chart (one row per machine, one bar per run piece) and return the Axes."""
         from .plot import gantt
 
         return gantt(self.segments, len(self.speeds), ax=ax, title=f"{self.policy} schedule")
