@@ -9,6 +9,7 @@ style "The 'capacity' column of devices must be non-negative. Got -3 at row
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +21,10 @@ from .errors import InputError
 __all__ = [
     "as_frame",
     "require_columns",
+    "check_columns",
+    "check_names",
+    "check_flag",
+    "near_miss",
     "numeric_column",
     "bool_column",
     "text_column",
@@ -60,20 +65,138 @@ def as_frame(data: Any, table: str) -> pd.DataFrame:
 
 
 def require_columns(df: pd.DataFrame, table: str, required: Iterable[str]) -> None:
-    """Raise InputError naming every missing column, with close matches as hints."""
-    present = [str(c) for c in df.columns]
-    missing = [c for c in required if c not in df.columns]
-    if not missing:
-        return
-    hints = []
-    for col in missing:
-        close = difflib.get_close_matches(col, present, n=1)
-        if close:
-            hints.append(f" (did you mean '{close[0]}' for '{col}'?)")
-    raise InputError(
-        f"{table} is missing the required column(s) {', '.join(repr(c) for c in missing)}"
-        f"{''.join(hints)}. Columns present: {present}."
-    )
+    """Raise InputError naming every missing column, with close matches as hints.
+
+    Extra columns are not looked at; :func:`check_columns` also catches misspelt optional ones.
+    """
+    required = list(required)
+    if any(c not in df.columns for c in required):
+        check_names(df.columns, table, required, kind="column")
+
+
+def _normalized(name: str) -> str:
+    """``name`` lower-cased without ``_``, ``-``, spaces and one trailing plural 's'."""
+    text = re.sub(r"[\s_\-]+", "", str(name).lower())
+    return text[:-1] if len(text) > 3 and text.endswith("s") else text
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """True when one insertion, deletion, substitution or swap of neighbours turns ``a`` into ``b``."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1:]
+    if a[i + 1:] == b[i + 1:]:
+        return True
+    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:]
+
+
+#: difflib ratio (on normalized names) at or above which an extra column is a near miss.
+NEAR_MISS_RATIO = 0.85
+
+
+def near_miss(column: str, known: Iterable[str]) -> str | None:
+    """The known column that ``column`` is a near miss of, or None.
+
+    A near miss has the same name after lower-casing and dropping ``_``, ``-``,
+    spaces and a trailing plural ``s``; or is one typo away (insertion,
+    deletion, substitution or swap, names of four letters or more); or has a
+    difflib similarity of at least ``NEAR_MISS_RATIO``.
+
+    Examples
+    --------
+    >>> near_miss("Capacity_GPU", ["capacity_gpus", "price_per_hour"])
+    'capacity_gpus'
+    >>> near_miss("weigth", ["weight", "demand"])
+    'weight'
+    >>> near_miss("memory_gib", ["capacity_gpus", "gpu_watts"]) is None
+    True
+    """
+    known = [str(k) for k in known]
+    if str(column) in known:
+        return None
+    name = _normalized(column)
+    scored = []
+    for k in known:
+        other = _normalized(k)
+        if name == other:
+            return k
+        typo = min(len(name), len(other)) >= 4 and _one_edit_apart(name, other)
+        ratio = difflib.SequenceMatcher(None, name, other).ratio()
+        if typo or ratio >= NEAR_MISS_RATIO:
+            scored.append((typo, ratio, k))
+    return max(scored)[2] if scored else None
+
+
+def check_columns(
+    df: pd.DataFrame, table: str, required: Iterable[str], optional: Iterable[str] = ()
+) -> None:
+    """Check the column names of ``table``: required ones present, no near miss of a known one.
+
+    Missing required columns raise InputError with a did-you-mean hint. An extra
+    column that is a near miss of a known (required or optional) column (see
+    :func:`near_miss`) raises InputError naming the table, the column found and
+    the column meant: a misspelt optional column would otherwise be ignored and
+    its default used. Other extra columns (a catalog's ``vcpus``, ``memory_gib``)
+    pass.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame(columns=["capacity", "demand", "wieght", "vcpus"])
+    >>> check_columns(frame, "devices", ["capacity", "demand"], ["weight", "min"])
+    Traceback (most recent call last):
+    ...
+    resopt.errors.InputError: devices has a column 'wieght' that looks like a misspelling of 'weight' ...
+    """
+    check_names(df.columns, table, required, optional, kind="column")
+
+
+def check_names(
+    names: Iterable[Any], where: str, required: Iterable[str], optional: Iterable[str] = (), *, kind: str = "key"
+) -> None:
+    """:func:`check_columns` for any set of names (``kind``: "column", or "key" of a mapping)."""
+    required = [str(c) for c in required]
+    known = required + [str(c) for c in optional if str(c) not in required]
+    present = [str(c) for c in names]
+    missing = [c for c in required if c not in present]
+    if missing:
+        hints = []
+        for col in missing:
+            close = near_miss(col, present) or next(iter(difflib.get_close_matches(col, present, n=1)), None)
+            if close:
+                hints.append(f" (did you mean '{close}' for '{col}'?)")
+        raise InputError(
+            f"{where} is missing the required {kind}(s) {', '.join(repr(c) for c in missing)}"
+            f"{''.join(hints)}. {kind.capitalize()}s present: {present}."
+        )
+    for col in present:
+        if col in known:
+            continue
+        meant = near_miss(col, known)
+        if meant is not None:
+            raise InputError(
+                f"{where} has a {kind} {col!r} that looks like a misspelling of {meant!r} "
+                f"(known {kind}s: {', '.join(known)}). Rename it to {meant!r}, or drop it or give it a "
+                f"clearly different name if it means something else: a misspelt optional {kind} would "
+                "be ignored."
+            )
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """An on/off option: ``True`` or ``False`` only (a string such as ``'no'`` is not read as true).
+
+    >>> check_flag(False, "integer")
+    False
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    hint = " (a string: write true or false without quotes)" if isinstance(value, str) else ""
+    raise InputError(f"'{name}' must be True or False. Got {value!r}{hint}.")
 
 
 def _row(df: pd.DataFrame, pos: int) -> str:
@@ -134,8 +257,7 @@ def numeric_column(
             return _check_range(values, raw, df, table, column, minimum, strict_minimum, integer)
         missing_in = np.isnan(values)
     else:
-        if raw.dtype == bool:
-            raw = raw.astype(np.int64)
+        _reject_booleans(raw, df, table, column)
         values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         missing_in = pd.isna(raw).to_numpy()
         bad_type = np.flatnonzero(np.isnan(values) & ~missing_in)
@@ -151,6 +273,19 @@ def numeric_column(
             pos = int(inf[0])
             raise column_error(table, column, "must be finite", df, pos, raw.iloc[pos])
     return _check_range(values, raw, df, table, column, minimum, strict_minimum, integer)
+
+
+def _reject_booleans(raw: pd.Series, df: pd.DataFrame, table: str, column: str) -> None:
+    """A boolean (``True``, YAML ``yes``) where a number belongs is a mistake, not 1."""
+    if raw.dtype.kind == "b":
+        flags = np.ones(len(raw), dtype=bool)
+    elif raw.dtype == object:
+        flags = np.fromiter((isinstance(v, (bool, np.bool_)) for v in raw), dtype=bool, count=len(raw))
+    else:
+        return
+    if flags.any():
+        pos = int(np.flatnonzero(flags)[0])
+        raise column_error(table, column, "must be numeric, not true/false", df, pos, raw.iloc[pos])
 
 
 def _check_range(values, raw, df, table, column, minimum, strict_minimum, integer) -> np.ndarray:
@@ -174,6 +309,11 @@ def _check_range(values, raw, df, table, column, minimum, strict_minimum, intege
     return values
 
 
+#: The spellings a yes/no column accepts (after stripping and lower-casing).
+_TRUE = ("true", "yes", "1", "1.0", "t", "y")
+_FALSE = ("false", "no", "0", "0.0", "f", "n")
+
+
 def bool_column(df: pd.DataFrame, table: str, column: str, *, default: bool = False) -> np.ndarray:
     """Read a yes/no column: booleans, 0/1, or the strings true/false/yes/no (any case).
 
@@ -191,12 +331,11 @@ def bool_column(df: pd.DataFrame, table: str, column: str, *, default: bool = Fa
         bad = ~missing & (values != 0) & (values != 1)
         out = values == 1
     else:
-        truth = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False,
-                 "1.0": True, "0.0": False, "t": True, "f": False, "y": True, "n": False}
-        keys = col.astype("string").str.strip().str.lower().fillna("")
-        mapped = keys.map(truth)
-        bad = ~missing & mapped.isna().to_numpy() & (keys != "").to_numpy()
-        out = np.array(mapped.fillna(default), dtype=bool)
+        keys = col.astype("string").str.strip().str.lower().fillna("").to_numpy(dtype=object)
+        is_true = np.isin(keys, _TRUE)
+        blank = keys == ""
+        bad = ~(is_true | blank | np.isin(keys, _FALSE))
+        out = np.where(blank, default, is_true)
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
         raise column_error(table, column, "must be true or false", df, pos, col.iloc[pos])

@@ -188,15 +188,13 @@ def _report(result: Result, table: pd.DataFrame, output: str | None) -> int:
 
 
 def _assign(args: argparse.Namespace) -> int:
-    from .problems.core_assignment import assign_cores
+    from .problems.core_assignment import assign_cores, instance_arguments
 
-    inst = read_instance(args.instance)
-    if "devices" not in inst or not isinstance(inst["devices"], pd.DataFrame):
-        raise InputError(f"{args.instance}: the instance needs a 'devices' table (a list of mappings).")
+    inst = instance_arguments(read_instance(args.instance), repr(args.instance))
     total = args.total if args.total is not None else inst.get("total")
     if total is None:
         raise InputError(f"{args.instance}: no 'total' given (set it in the file or pass --total).")
-    integer = args.integer if args.integer is not None else bool(inst.get("integer", True))
+    integer = args.integer if args.integer is not None else inst.get("integer", True)
     result = assign_cores(inst["devices"], total, integer=integer, backend=args.backend, time_limit=args.time_limit)
     return _report(result, result.to_frame(), args.output)
 

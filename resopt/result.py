@@ -104,6 +104,39 @@ def render_html(name: str, title: str, lines: list[tuple[str, str]], table: pd.D
     return f"<div>{head}<table>{rows}</table>{extra}</div>"
 
 
+class _HonestField:
+    """``status`` and ``message`` of a :class:`Result`, where its invariant is enforced.
+
+    The invariant: a result whose objective is not finite (NaN or infinite)
+    carries no solution, so it cannot be ``optimal`` or ``feasible``. Reading
+    ``status`` then gives ``error`` and ``message`` ends with the reason; the
+    value as set is kept, so the check holds whatever order a solver fills the
+    fields in (status first, objective last, or the other way round).
+    """
+
+    def __init__(self, default: Any = None) -> None:
+        self.default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, f"_{name}_as_set"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            if self.default is None:
+                raise AttributeError(self.name)  # a dataclass field without a default
+            return self.default
+        value = obj.__dict__[self.slot]
+        reason = obj._dishonest()
+        if reason is None:
+            return value
+        if self.name == "status":
+            return Status.ERROR
+        return f"{value} {reason}".strip()
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = Status(value) if self.name == "status" else value
+
+
 @dataclass(repr=False, eq=False)
 class Result:
     """The outcome of one solve, common to every problem and backend.
@@ -126,16 +159,41 @@ class Result:
         Which problem was solved.
     timings : dict
         Seconds per phase (``validate``, ``build``, ``solve``, ...).
+
+    Notes
+    -----
+    Invariant: a result whose objective is not finite cannot be ``optimal`` or
+    ``feasible``. Such a result reads as status ``error``, and its message says
+    why (the status as the solver set it is kept in the message); the tables it
+    may carry are not a plan to act on.
+
+    >>> Result("optimal", objective=float("inf")).status
+    <Status.ERROR: 'error'>
     """
 
-    status: Status
+    status: Status = _HonestField()  # type: ignore[assignment]
     objective: float = math.nan
     bound: float = math.nan
     backend: str = ""
     runtime_s: float = 0.0
-    message: str = ""
+    message: str = _HonestField("")  # type: ignore[assignment]
     problem: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+
+    def _dishonest(self) -> str | None:
+        """Why the status as set breaks the invariant (see Notes), or None."""
+        status = self.__dict__.get("_status_as_set")
+        objective = self.__dict__.get("objective", math.nan)
+        if status is None or not status.has_solution:
+            return None
+        try:
+            finite = math.isfinite(objective)
+        except TypeError:
+            finite = False
+        if finite:
+            return None
+        return (f"[resopt: reported as 'error', not '{status}': the objective is {objective!r}, "
+                "not a finite number, so this is not a plan to act on.]")
 
     @property
     def gap(self) -> float:

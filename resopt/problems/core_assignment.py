@@ -33,15 +33,30 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .._validate import as_frame, check_scalar, check_unique, column_error, numeric_column, require_columns
+from .._validate import (
+    as_frame,
+    check_columns,
+    check_flag,
+    check_names,
+    check_scalar,
+    check_unique,
+    column_error,
+    numeric_column,
+)
 from ..backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
 from ..errors import InputError, SolverError, UnsupportedProblemError
 from ..model import LinearModel, Solution
 from ..result import Result, Status, stopwatch
 
-__all__ = ["assign_cores", "CoreAssignmentResult", "CoreAssignmentData", "validate_devices"]
+__all__ = ["assign_cores", "CoreAssignmentResult", "CoreAssignmentData", "validate_devices", "instance_arguments"]
 
 PROBLEM = "core assignment"
+#: Columns of the devices table: required, then optional.
+DEVICE_COLUMNS = ("capacity", "demand")
+DEVICE_OPTIONAL = ("weight", "unit_cost", "min")
+#: Top-level keys of a YAML instance file (``total`` may come from the command line instead).
+INSTANCE_KEYS = ("devices",)
+INSTANCE_OPTIONAL = ("total", "integer", "name", "description", "optimum")
 #: Above this many unit increments the integer MILP form is not built.
 MAX_MILP_UNITS = 2_000_000
 
@@ -107,7 +122,7 @@ def validate_devices(devices: Any, total: Any, *, integer: bool) -> tuple[pd.Dat
     """
     table = "devices"
     frame = as_frame(devices, table)
-    require_columns(frame, table, ["capacity", "demand"])
+    check_columns(frame, table, DEVICE_COLUMNS, DEVICE_OPTIONAL)
     check_unique(frame.index, table, "index", frame)
     whole = {"integer": True} if integer else {}
     capacity = numeric_column(frame, table, "capacity", minimum=0, **whole)
@@ -126,10 +141,32 @@ def validate_devices(devices: Any, total: Any, *, integer: bool) -> tuple[pd.Dat
         rule = f"must not exceed 'capacity' ({capacity[pos]:g} there)"
         raise column_error(table, "min", rule, frame, pos, frame["min"].iloc[pos])
     total_value = check_scalar(total, "total")
-    if not isinstance(integer, (bool, np.bool_)):
-        raise InputError(f"'integer' must be True or False. Got {integer!r}.")
+    integer = check_flag(integer, "integer")
     data = CoreAssignmentData(capacity, demand, weight, unit_cost, minimum, float(total_value), bool(integer))
     return frame, data
+
+
+def instance_arguments(instance: dict[str, Any], source: str) -> dict[str, Any]:
+    """The arguments of :func:`assign_cores` held by a YAML instance (see ``models/core_assignment/``).
+
+    Checks the top-level keys (a misspelt one, ``intger``, is an error rather
+    than ignored) and returns ``devices`` plus ``total`` and ``integer`` where given,
+    unconverted: :func:`assign_cores` validates them.
+
+    Examples
+    --------
+    >>> from resopt.io import read_instance
+    >>> args = instance_arguments(read_instance("models/core_assignment/worked_example.yaml"), "example")
+    >>> sorted(args), args["total"]
+    (['devices', 'integer', 'total'], 5)
+    """
+    check_names(instance, f"The instance file {source}", INSTANCE_KEYS, INSTANCE_OPTIONAL, kind="key")
+    if not isinstance(instance["devices"], pd.DataFrame):
+        raise InputError(
+            f"The 'devices' key of the instance file {source} must hold a list of mappings (one per device). "
+            f"Got {instance['devices']!r}."
+        )
+    return {k: instance[k] for k in ("devices", "total", "integer") if k in instance}
 
 
 def _infeasibility(data: CoreAssignmentData) -> str | None:
@@ -545,7 +582,7 @@ def assign_cores(
         result.status = out["status"]
         result.bound = float(out["bound"])
         result.multiplier = float(out.get("multiplier", math.nan))
-        if out["x"] is not None and result.status.has_solution:
+        if out["x"] is not None and Status(out["status"]).has_solution:
             result.x = np.asarray(out["x"], dtype=np.float64)
             result.objective = data.objective(result.x)
         result.message = _describe(result, data) + f" Solver status: {out['solver_status']}."

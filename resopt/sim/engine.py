@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .._validate import as_frame, check_unique, numeric_column, require_columns
+from .._validate import as_frame, check_columns, check_unique, numeric_column
 from ..errors import InputError
 from .metrics import compute_metrics
 from .policies import POLICIES, run_policy
@@ -46,7 +46,7 @@ def _check_policy(policy: Any) -> str:
 
 def _read_tasks(tasks: Any) -> _Tasks:
     df = as_frame(tasks, _TABLE)
-    require_columns(df, _TABLE, ["task", "arrival", "duration"])
+    check_columns(df, _TABLE, ["task", "arrival", "duration"])
     ids = df["task"].to_numpy()
     missing = pd.isna(df["task"]).to_numpy()
     if missing.any():

@@ -28,7 +28,7 @@ from ..._validate import (
     check_scalar,
     check_unique,
     numeric_column,
-    require_columns,
+    check_columns,
     text_column,
 )
 from ...errors import InputError
@@ -44,6 +44,12 @@ DEFAULT_EGRESS = (0.0, 0.02, 0.09)
 WORKLOAD_COLUMNS = ("workload", "gpus", "hours", "accelerator")
 OFFERING_COLUMNS = ("cloud", "region", "instance_type", "accelerator", "accelerator_count", "price_per_hour")
 EGRESS_COLUMNS = ("src_cloud", "dst_cloud", "usd_per_gb")
+#: Optional columns of each table (a near miss of one of these is an error, other extra columns pass).
+WORKLOAD_OPTIONAL = ("replicas", "spread", "spot_ok", "clouds", "regions", "data_cloud", "data_region", "data_gb",
+                     "unplaced_penalty")
+OFFERING_OPTIONAL = ("spot_price_per_hour", "reserved_gpus", "capacity_gpus", "spot_capacity_gpus", "throughput",
+                     "gpu_watts", "carbon_g_per_kwh")
+EGRESS_OPTIONAL = ("src_region", "dst_region")
 
 
 @dataclass
@@ -154,9 +160,10 @@ def _frame_labels(df: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _open_table(raw: Any, table: str, required: tuple[str, ...], item: str) -> pd.DataFrame:
+def _open_table(raw: Any, table: str, required: tuple[str, ...], optional: tuple[str, ...],
+                item: str) -> pd.DataFrame:
     df = as_frame(raw, table)
-    require_columns(df, table, required)
+    check_columns(df, table, required, optional)
     if len(df) == 0:
         raise InputError(f"{table} is empty: give at least one {item}.")
     return df
@@ -164,7 +171,7 @@ def _open_table(raw: Any, table: str, required: tuple[str, ...], item: str) -> p
 
 def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     table = "workloads"
-    df = _open_table(raw, table, WORKLOAD_COLUMNS, "workload")
+    df = _open_table(raw, table, WORKLOAD_COLUMNS, WORKLOAD_OPTIONAL, "workload")
     ids = text_column(df, table, "workload")
     check_unique(ids, table, "workload", df)
     df = _frame_labels(df, ids)
@@ -197,7 +204,7 @@ def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
 
 def _offerings(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     table = "offerings"
-    df = _open_table(raw, table, OFFERING_COLUMNS, "offering")
+    df = _open_table(raw, table, OFFERING_COLUMNS, OFFERING_OPTIONAL, "offering")
     out: dict[str, np.ndarray] = {}
     for col in ("cloud", "region", "instance_type", "accelerator"):
         out[col] = text_column(df, table, col)
@@ -230,7 +237,7 @@ def _egress(raw: Any, locations: list[tuple[str, str]], data_locations: list[tup
     if raw is not None:
         table = "egress"
         df = as_frame(raw, table)
-        require_columns(df, table, EGRESS_COLUMNS)
+        check_columns(df, table, EGRESS_COLUMNS, EGRESS_OPTIONAL)
         src_c = text_column(df, table, "src_cloud")
         dst_c = text_column(df, table, "dst_cloud")
         src_r = text_column(df, table, "src_region", default="", allow_missing=True)

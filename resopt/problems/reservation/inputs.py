@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..._validate import as_frame, check_scalar, check_unique, column_error, numeric_column, require_columns, text_column
+from ..._validate import (
+    as_frame,
+    check_columns,
+    check_flag,
+    check_scalar,
+    check_unique,
+    column_error,
+    numeric_column,
+    text_column,
+)
 from ...errors import InputError
 
 __all__ = ["Tiers", "ReservationData", "read_inputs", "read_arrays", "read_prices"]
@@ -24,6 +33,10 @@ __all__ = ["Tiers", "ReservationData", "read_inputs", "read_arrays", "read_price
 DEMAND, PRICES = "demand", "prices"
 #: Recourse options, in the order used to break price ties.
 RECOURSE = ("on_demand", "spot", "shortfall")
+#: Columns of each table: required, then optional.
+DEMAND_COLUMNS, DEMAND_OPTIONAL = ("pool", "hour", "demand"), ("scenario",)
+PRICE_COLUMNS = ("pool", "reserved", "on_demand")
+PRICE_OPTIONAL = ("existing", "spot", "shortfall_penalty", "spot_limit", "on_demand_limit", "reserve_limit")
 
 
 @dataclass(frozen=True)
@@ -104,7 +117,7 @@ def read_prices(prices: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     must be met.
     """
     frame = as_frame(prices, PRICES)
-    require_columns(frame, PRICES, ["pool", "reserved", "on_demand"])
+    check_columns(frame, PRICES, PRICE_COLUMNS, PRICE_OPTIONAL)
     cols: dict[str, np.ndarray] = {"pool": text_column(frame, PRICES, "pool")}
     check_unique(cols["pool"], PRICES, "pool", frame)
     for name in ("reserved", "on_demand"):
@@ -258,9 +271,7 @@ def _options(service_level: Any, safety_margin: Any, integer: Any) -> tuple[floa
     alpha = check_scalar(service_level, "service_level", minimum=0, strict_minimum=True, maximum=1,
                          allow_none=True)
     margin = check_scalar(safety_margin, "safety_margin", minimum=0)
-    if not isinstance(integer, (bool, np.bool_)):
-        raise InputError(f"'integer' must be True or False. Got {integer!r}.")
-    return alpha, float(margin), bool(integer)
+    return alpha, float(margin), check_flag(integer, "integer")
 
 
 def _assemble(pools: list[str], hours: pd.Index, blocks: list[np.ndarray], cols: dict[str, np.ndarray],
@@ -294,7 +305,7 @@ def read_inputs(demand: Any, prices: Any, *, service_level: Any, safety_margin: 
     """
     options = _options(service_level, safety_margin, integer)
     frame = as_frame(demand, DEMAND)
-    require_columns(frame, DEMAND, ["pool", "hour", "demand"])
+    check_columns(frame, DEMAND, DEMAND_COLUMNS, DEMAND_OPTIONAL)
     if len(frame) == 0:
         raise InputError(f"{DEMAND} has no rows.")
     _, cols = read_prices(prices)
