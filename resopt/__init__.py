@@ -6,6 +6,7 @@ One function per problem, each returning a :class:`Result`:
 - :func:`place_workloads` — place workloads on priced cloud offerings (MILP).
 - :func:`size_reservations` — how much capacity to reserve ahead.
 - :func:`simulate`, :func:`compare_policies` — scheduling and load-balancing policies.
+- :func:`forecast_demand` — probabilistic hourly demand scenarios per pool.
 
 Problem modules are imported on first use, so ``import resopt`` stays fast.
 """
@@ -37,6 +38,8 @@ _LAZY = {
     "simulate": "resopt.sim",
     "compare_policies": "resopt.sim",
     "ScheduleResult": "resopt.sim",
+    "forecast_demand": "resopt.planning",
+    "ForecastResult": "resopt.planning",
 }
 
 __all__ = [
