@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import as_frame, column_error, numeric_column, require_columns, text_column
+from .._validate import as_frame, check_columns, column_error, numeric_column, text_column
 from ..errors import InputError
 
 __all__ = ["UsageHistory", "read_usage", "fill_gaps", "SHORT_GAP", "MIN_HOURS"]
@@ -118,7 +118,7 @@ def read_usage(usage: Any) -> UsageHistory:
     InputError: Pool 'h100' has 1 hour of usage; ...
     """
     frame = as_frame(usage, TABLE)
-    require_columns(frame, TABLE, ["timestamp", "pool", "used"])
+    check_columns(frame, TABLE, ["timestamp", "pool", "used"])
     if len(frame) == 0:
         raise InputError("usage has no rows; every pool needs at least 168 hours (one full week).")
     pool = text_column(frame, TABLE, "pool")
