@@ -1,17 +1,47 @@
-"""Every figure resopt draws, as plain functions: data in, an optional ``ax``, the Axes out.
+"""Every figure of resopt, in one place.
 
-Result objects' ``plot()`` methods, the report and the notebooks all call these.
-matplotlib is imported only when a figure is drawn.
+Plain functions: each takes data (a table or arrays), draws into ``ax`` (a new
+figure when omitted) and returns the matplotlib Axes; none calls ``plt.show()``.
+The ``plot()`` methods of the results, the weekly plan's report and the
+notebooks all call these, so one figure is drawn by one piece of code.
+matplotlib is imported when a figure is drawn, not when resopt is imported.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import resopt
+>>> from resopt import plotting
+>>> tasks = {"task": [1, 2, 3, 4], "arrival": [0, 0, 1, 1], "duration": [3, 1, 2, 1]}
+>>> ax = plotting.policy_comparison(resopt.compare_policies(tasks, 2, ["round_robin", "sjf"]))
+>>> [float(bar.get_height()) for bar in ax.patches], ax.get_title()
+([0.5, 0.25], 'mean_waiting by policy (lower is better; best: sjf)')
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["forecast_fan"]
+from ._validate import as_frame, require_columns
+
+__all__ = [
+    "MODE_COLORS",
+    "forecast_fan",
+    "core_assignment_bars",
+    "gpus_by_region",
+    "demand_distribution",
+    "policy_comparison",
+]
+
+#: Colour of each purchase mode (Okabe-Ito palette: distinguishable with colour blindness).
+MODE_COLORS = {"reserved": "#0072B2", "on_demand": "#E69F00", "spot": "#009E73", "shortfall": "#D55E00"}
+
+#: Metrics of :func:`resopt.compare_policies` where more is better (all others: less is better).
+HIGHER_IS_BETTER = frozenset({"utilization"})
 
 
 def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
@@ -21,6 +51,24 @@ def _axes(ax: Any, figsize: tuple[float, float]) -> Any:
 
     _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def _mode_order(modes: Any) -> list[str]:
+    known = [m for m in MODE_COLORS if m in set(modes)]
+    return known + sorted(set(modes) - set(known))
+
+
+def _stacked_bars(ax: Any, table: pd.DataFrame, colours: Mapping[str, str]) -> None:
+    """One bar per row of ``table``, stacked over its columns, one container per column."""
+    bottom = np.zeros(len(table))
+    positions = np.arange(len(table))
+    for column in table.columns:
+        values = table[column].to_numpy(dtype=float)
+        ax.bar(positions, values, bottom=bottom, label=str(column).replace("_", " "),
+               color=colours.get(str(column)), edgecolor="white", linewidth=0.5)
+        bottom += values
+    ax.set_xticks(positions, [str(label) for label in table.index], rotation=30 if len(table) > 4 else 0,
+                  ha="right" if len(table) > 4 else "center")
 
 
 def forecast_fan(history: pd.DataFrame, quantiles: pd.DataFrame, *, ax: Any = None, title: str = "",
@@ -67,4 +115,210 @@ def forecast_fan(history: pd.DataFrame, quantiles: pd.DataFrame, *, ax: Any = No
     ax.legend(loc="upper left", fontsize=8)
     if np.issubdtype(np.asarray(x_hist).dtype, np.datetime64) or isinstance(x_hist[:1].dtype, pd.DatetimeTZDtype):
         ax.figure.autofmt_xdate()
+    return ax
+
+
+def core_assignment_bars(devices: pd.DataFrame, *, ax: Any = None, max_devices: int = 40) -> Any:
+    """Cores assigned against demand and capacity, one bar per device.
+
+    Capacity is the pale wide bar, the assignment the solid bar inside it and
+    the demand a black tick across both, so a device short of its demand (or
+    held above it) shows at a glance.
+
+    Parameters
+    ----------
+    devices : DataFrame
+        ``capacity``, ``demand`` and ``assigned`` per device, labelled by the
+        index (what :meth:`CoreAssignmentResult.to_frame` returns).
+    ax : matplotlib Axes, optional
+    max_devices : int, default 40
+        With more devices, only the ``max_devices`` furthest from their demand
+        are drawn (in input order) and the title says so.
+
+    Returns
+    -------
+    matplotlib Axes
+        Containers ``capacity`` and ``assigned`` (one bar per device drawn) and
+        a line ``demand``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"capacity": [4, 2], "demand": [3, 2], "assigned": [3, 2]}, index=["a", "b"])
+    >>> ax = core_assignment_bars(frame)
+    >>> [c.get_label() for c in ax.containers], [t.get_text() for t in ax.get_xticklabels()]
+    (['capacity', 'assigned'], ['a', 'b'])
+    """
+    devices = as_frame(devices, "devices")
+    require_columns(devices, "devices", ["capacity", "demand", "assigned"])
+    shown = devices
+    title = "cores assigned per device"
+    if len(devices) > max_devices:
+        gap = (devices["assigned"].astype(float) - devices["demand"].astype(float)).abs().to_numpy()
+        keep = np.sort(np.argsort(-gap, kind="stable")[:max_devices])
+        shown = devices.iloc[keep]
+        title = f"the {max_devices} of {len(devices)} devices furthest from their demand"
+    ax = _axes(ax, (max(4.0, 0.5 * len(shown) + 2.0), 3.5))
+    positions = np.arange(len(shown))
+    ax.bar(positions, shown["capacity"].astype(float), width=0.8, color="#d9e2ec", edgecolor="#7b8794",
+           label="capacity")
+    ax.bar(positions, shown["assigned"].astype(float), width=0.5, color=MODE_COLORS["reserved"], label="assigned")
+    ax.plot(positions, shown["demand"].astype(float), linestyle="none", marker="_", markersize=28,
+            markeredgewidth=2.5, color="black", label="demand")
+    ax.set_xticks(positions, [str(label) for label in shown.index],
+                  rotation=30 if len(shown) > 8 else 0, ha="right" if len(shown) > 8 else "center")
+    ax.set_xlim(-0.6, len(shown) - 0.4)
+    ax.set_ylabel("cores")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def gpus_by_region(assignments: pd.DataFrame, *, ax: Any = None) -> Any:
+    """GPUs placed per cloud region, stacked by purchase mode.
+
+    Parameters
+    ----------
+    assignments : DataFrame
+        ``cloud``, ``region``, ``mode`` and ``gpus`` per placed replica (what
+        :attr:`PlacementResult.assignments` holds).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        One bar per ``cloud/region`` (sorted), one container per mode present
+        (reserved, on_demand, spot, in that order).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"cloud": ["aws", "aws", "gcp"], "region": ["us-east-1"] * 2 + ["us-central1"],
+    ...                   "mode": ["reserved", "spot", "spot"], "gpus": [8, 4, 2]})
+    >>> ax = gpus_by_region(a)
+    >>> [t.get_text() for t in ax.get_xticklabels()], [c.get_label() for c in ax.containers]
+    (['aws/us-east-1', 'gcp/us-central1'], ['reserved', 'spot'])
+    """
+    assignments = as_frame(assignments, "assignments")
+    require_columns(assignments, "assignments", ["cloud", "region", "mode", "gpus"])
+    place = assignments["cloud"].astype(str) + "/" + assignments["region"].astype(str)
+    table = (assignments.assign(place=place).pivot_table(index="place", columns="mode", values="gpus",
+                                                          aggfunc="sum", fill_value=0.0, observed=True))
+    table = table[_mode_order(table.columns)]
+    ax = _axes(ax, (max(4.0, 0.7 * len(table) + 2.0), 3.5))
+    _stacked_bars(ax, table, MODE_COLORS)
+    ax.set_ylabel("GPUs")
+    ax.set_title("GPUs placed by region")
+    if len(table.columns):
+        ax.legend(title="mode", fontsize="small")
+    return ax
+
+
+def demand_distribution(
+    demand: Any,
+    reserved: float,
+    *,
+    marks: Mapping[str, float] | None = None,
+    ax: Any = None,
+    title: str = "",
+) -> Any:
+    """The distribution of a pool's hourly demand with its reserved level across it.
+
+    A histogram of demand over every scenario-hour (share of scenario-hours per
+    bin, whole units per bin when demand is whole and its range is small), a
+    solid vertical line at ``reserved`` labelled with the share of
+    scenario-hours it covers, and a dashed line per entry of ``marks``.
+
+    Parameters
+    ----------
+    demand : array-like
+        Hourly demand, any shape (flattened).
+    reserved : float
+        Reserved capacity (new plus existing units).
+    marks : mapping of label -> level, optional
+        Other levels to compare, e.g. ``{"cost optimum": 18}``.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        The histogram bars as patches (heights sum to 1), then the vertical lines.
+
+    Examples
+    --------
+    >>> ax = demand_distribution([1, 2, 2, 3, 3, 3, 4, 8], reserved=3)
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'reserved 3 (covers 75.0% of hours)'
+    """
+    values = np.asarray(demand, dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    ax = _axes(ax, (6.0, 3.5))
+    if values.size:
+        lo, hi = float(values.min()), float(values.max())
+        whole = bool(np.all(values == np.round(values)))
+        if whole and hi - lo <= 60:
+            bins: Any = np.arange(lo - 0.5, hi + 1.5)
+        else:
+            bins = min(40, max(10, int(np.sqrt(values.size))))
+        weights = np.full(values.size, 1.0 / values.size)
+        ax.hist(values, bins=bins, weights=weights, color="#9fb3c8", edgecolor="white", label="_demand")
+    covered = float(np.mean(values <= reserved + 1e-9)) if values.size else float("nan")
+    ax.axvline(reserved, color=MODE_COLORS["reserved"], linewidth=2.5,
+               label=f"reserved {reserved:g} (covers {100 * covered:.1f}% of hours)")
+    styles = ["--", ":", "-."]
+    for k, (label, level) in enumerate((marks or {}).items()):
+        if level is not None and np.isfinite(level):
+            ax.axvline(float(level), color="#323f4b", linestyle=styles[k % len(styles)], linewidth=1.5,
+                       label=f"{label} {float(level):g}")
+    ax.set_xlabel("demand per hour (units)")
+    ax.set_ylabel("share of scenario-hours")
+    ax.set_title(title or "demand against the reserved level")
+    ax.legend(fontsize="small", loc="upper right")
+    return ax
+
+
+def policy_comparison(table: pd.DataFrame, metric: str = "mean_waiting", *, ax: Any = None) -> Any:
+    """One bar per policy for one metric of :func:`resopt.compare_policies`, the best one marked.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Indexed by policy (what :func:`resopt.compare_policies` returns).
+    metric : str, default "mean_waiting"
+        A column of ``table``. Lower is better except for ``utilization``.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        One bar per policy, in the table's order, each labelled with its value;
+        the best bars (ties included) are dark and the title names them.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"makespan": [5.0, 4.0]}, index=pd.Index(["round_robin", "sjf"], name="policy"))
+    >>> policy_comparison(table, "makespan").get_title()
+    'makespan by policy (lower is better; best: sjf)'
+    """
+    from .errors import InputError
+
+    table = as_frame(table, "the policy table")
+    if metric not in table.columns:
+        numeric = [str(c) for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+        raise InputError(f"Unknown metric {metric!r}. Metrics of this table: {', '.join(numeric)}.")
+    values = table[metric].to_numpy(dtype=float)
+    higher = metric in HIGHER_IS_BETTER
+    best_value = np.nanmax(values) if higher else np.nanmin(values)
+    best = np.isclose(values, best_value, rtol=1e-9, atol=1e-12)
+    ax = _axes(ax, (max(4.0, 0.9 * len(values) + 1.5), 3.5))
+    positions = np.arange(len(values))
+    bars = ax.bar(positions, values, color=np.where(best, MODE_COLORS["reserved"], "#9fb3c8"), edgecolor="#323f4b",
+                  linewidth=0.5, label=metric)
+    ax.bar_label(bars, labels=[f"{v:.3g}" for v in values], fontsize="small", padding=2)
+    ax.set_xticks(positions, [str(p) for p in table.index], rotation=20 if len(values) > 4 else 0,
+                  ha="right" if len(values) > 4 else "center")
+    ax.set_ylabel(metric.replace("_", " "))
+    winners = ", ".join(str(p) for p, b in zip(table.index, best) if b)
+    direction = "higher" if higher else "lower"
+    ax.set_title(f"{metric} by policy ({direction} is better; best: {winners})")
+    ax.margins(y=0.15)
     return ax

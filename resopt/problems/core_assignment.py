@@ -108,6 +108,24 @@ class CoreAssignmentResult(Result):
         frame["assigned"] = self.x if self.x is not None else np.nan
         return frame
 
+    def plot(self, *, ax: Any = None, max_devices: int = 40) -> Any:
+        """Bars of cores assigned against demand and capacity per device; returns the Axes.
+
+        See :func:`resopt.plotting.core_assignment_bars` (``max_devices``: with
+        more devices, the ones furthest from their demand are drawn).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> ax = assign_cores({"capacity": [4, 2], "demand": [3, 2]}, total=5).plot()
+        >>> [float(bar.get_height()) for bar in ax.containers[1]]
+        [3.0, 2.0]
+        """
+        from ..plotting import core_assignment_bars
+
+        return core_assignment_bars(self.to_frame(), ax=ax, max_devices=max_devices)
+
 
 # ----------------------------------------------------------------------------- validation
 
