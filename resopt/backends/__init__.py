@@ -35,6 +35,9 @@ def model_solver(name: str) -> Callable[..., Any]:
         raise ValueError(f"no model solver {name!r}; known: {sorted(MODEL_SOLVER_REQUIRES)}")
 
     def solve(*args: Any, **kwargs: Any) -> Any:
+        from .highs import silence_highs_banner
+
+        silence_highs_banner()  # every model solver here runs HiGHS in the end
         module = importlib.import_module(f"{__name__}.{name}")
         return getattr(module, f"solve_{name}")(*args, **kwargs)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import sys
+import threading
 
 import numpy as np
 import scipy.sparse as sp
@@ -11,7 +15,51 @@ from ..errors import UnsupportedProblemError
 from ..model import LinearModel, Solution, solve_empty
 from ..result import Status, stopwatch
 
-__all__ = ["solve_highs", "build_highs"]
+__all__ = ["solve_highs", "build_highs", "silence_highs_banner"]
+
+_banner_lock = threading.Lock()
+_banner_silenced = False
+
+
+def silence_highs_banner() -> None:
+    """Keep the HiGHS banner off standard output (call before any ``Highs()`` is built).
+
+    highspy 1.16 prints "Running HiGHS ..." to the process's file descriptor 1 the
+    first time a ``Highs`` object is built, whatever ``output_flag`` says, which
+    would corrupt ``resopt place ... > plan.csv``. The first object is built here
+    with descriptor 1 pointed at the null device; later ones print nothing.
+    """
+    global _banner_silenced
+    with _banner_lock:
+        if _banner_silenced:
+            return
+        import highspy
+
+        try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+        except (OSError, ValueError, AttributeError):  # no usable descriptor 1: nothing to protect
+            highspy.Highs()
+            _banner_silenced = True
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            highspy.Highs()
+            _flush_c_stdio()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _banner_silenced = True
+
+
+def _flush_c_stdio() -> None:
+    """Flush the C library's stdout buffer (a banner still buffered must reach the null device)."""
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # pragma: no cover - platforms without a C library handle
+        pass
 
 
 def build_highs(model: LinearModel):
@@ -22,6 +70,7 @@ def build_highs(model: LinearModel):
         raise UnsupportedProblemError(
             "HiGHS cannot solve integer QPs (MIQP); linearize the quadratic or use another backend."
         )
+    silence_highs_banner()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     inf = h.getInfinity()
