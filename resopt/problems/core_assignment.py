@@ -353,28 +353,49 @@ def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
         x = lower.copy()
     else:
         batch = max(4096, data.n // 64)  # few enough units to select explicitly
-        lo, hi, _, _ = search.run(total, total, lambda value, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total)
-        base = search.response(lo, out=np.empty_like(a))
-        extra = (search.response(hi) - base).astype(np.int64)
-        need = int(round(total - base.sum()))
-        # The units between the bracket ends, cheapest first, ties to the lowest device index.
-        dev = np.flatnonzero(extra)
-        extra = extra[dev]
-        unit_dev = np.repeat(dev, extra)
-        k = base[unit_dev] + (np.arange(unit_dev.size) - np.repeat(np.cumsum(extra) - extra, extra))
-        costs = _marginal(data, k, unit_dev)
-        if 0 < need < costs.size:
-            cut = np.partition(costs, need - 1)[need - 1]
-            below = np.flatnonzero(costs < cut)
-            ties = np.flatnonzero(costs == cut)[: need - below.size]
-            chosen = np.concatenate([below, ties])
-        else:
-            chosen = np.arange(min(max(need, 0), costs.size))
-        np.add.at(base, unit_dev[chosen], 1.0)
+        lo, hi, _, f_hi = search.run(total, total, lambda value, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total)
+        base = search.response(hi, out=np.empty_like(a))
+        if f_hi != total:  # hi takes too many units, lo too few: add the cheapest units of the gap to lo
+            low = search.response(lo, out=np.empty_like(a))
+            base = _fill_bracket(data, low, base - low, int(round(total - low.sum())), batch)
         x = _repair_integer(data, base)
     lam = _multiplier(data, x)
     # The best response to lam rounds (lam - c) / (2w) + y to the nearest integer in [min, capacity].
     return x, lam, _dual_value(data, lam, search.response(lam))
+
+
+def _fill_bracket(data: CoreAssignmentData, base: np.ndarray, extra: np.ndarray, need: int,
+                  batch: int) -> np.ndarray:
+    """Add ``need`` of the ``extra`` units (those between the bracket ends) to ``base``, cheapest first.
+
+    Memory stays proportional to the number of devices: the units are listed
+    one by one only when there are at most ``batch`` of them. More can remain
+    only when the search stopped at the floating-point resolution of the
+    multiplier; those units then cost the same to within rounding and are
+    taken in device order (:func:`_repair_integer` undoes any rounding tie).
+    """
+    if need <= 0:
+        return base
+    if extra.sum() > batch:
+        before = np.cumsum(extra) - extra
+        base += np.clip(need - before, 0.0, extra)
+        return base
+    counts = extra.astype(np.int64)
+    dev = np.flatnonzero(counts)
+    counts = counts[dev]
+    unit_dev = np.repeat(dev, counts)
+    k = base[unit_dev] + (np.arange(unit_dev.size) - np.repeat(np.cumsum(counts) - counts, counts))
+    costs = _marginal(data, k, unit_dev)
+    # The cheapest units, ties to the lowest device index.
+    if need < costs.size:
+        cut = np.partition(costs, need - 1)[need - 1]
+        below = np.flatnonzero(costs < cut)
+        ties = np.flatnonzero(costs == cut)[: need - below.size]
+        chosen = np.concatenate([below, ties])
+    else:
+        chosen = np.arange(costs.size)
+    np.add.at(base, unit_dev[chosen], 1.0)
+    return base
 
 
 def _derivative(data: CoreAssignmentData, x: np.ndarray) -> np.ndarray:
