@@ -31,6 +31,12 @@ __all__ = [
     "check_unique",
     "check_scalar",
     "column_error",
+    "row_location",
+    "limit_text",
+    "MAX_AMOUNT",
+    "MAX_PRICE",
+    "MAX_COST",
+    "SOURCE_ATTR",
 ]
 
 
@@ -199,8 +205,56 @@ def check_flag(value: Any, name: str) -> bool:
     raise InputError(f"'{name}' must be True or False. Got {value!r}{hint}.")
 
 
+#: The largest quantity accepted in a table (GPUs, cores, units, hours, GB): far above any real
+#: plan, far enough below float64's limits that sums and products of a plan stay exact enough.
+MAX_AMOUNT = 1e12
+#: The largest price or penalty accepted (USD per unit, per unit-hour or per GB).
+MAX_PRICE = 1e9
+#: The largest cost a plan may reach (USD); products of the limits above are checked against it.
+MAX_COST = 1e15
+
+#: ``DataFrame.attrs`` key naming the file a table was read from (set by :func:`resopt.io.read_table`).
+SOURCE_ATTR = "resopt_source"
+
+
 def _row(df: pd.DataFrame, pos: int) -> str:
     return _show(df.index[pos]) if len(df.index) > pos else str(pos)
+
+
+def _file_lines(df: pd.DataFrame) -> str | None:
+    """The file ``df`` was read from when its rows are still the file's lines in order, else None."""
+    source = df.attrs.get(SOURCE_ATTR)
+    index = df.index
+    if source is None or not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1:
+        return None
+    return str(source)
+
+
+def row_location(df: pd.DataFrame, pos: int | Iterable[int]) -> str:
+    """Where row(s) ``pos`` of ``df`` are, in a message: the row label, or the line of the file.
+
+    A table with a meaningful index is named by its labels ("row 'gpu-7'"). A
+    table read from a file by :func:`resopt.io.read_table`, still indexed by
+    position, is named by line number counting the header line ("line 3 of
+    'devices.csv'"). Otherwise the label is the position ("row 2").
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": [1, 2]}, index=["x", "y"])
+    >>> row_location(frame, 1), row_location(frame, [0, 1])
+    ("row 'y'", "rows 'x' and 'y'")
+    >>> frame = pd.DataFrame({"a": [1, 2]})
+    >>> frame.attrs[SOURCE_ATTR] = "'t.csv'"
+    >>> row_location(frame, [0, 1])
+    "lines 2 and 3 of 't.csv'"
+    """
+    many = not isinstance(pos, (int, np.integer))
+    positions = [int(p) for p in pos] if many else [int(pos)]  # type: ignore[union-attr]
+    source = _file_lines(df)
+    noun = ("lines" if source else "rows") if many else ("line" if source else "row")
+    names = [str(p + 2) if source else _row(df, p) for p in positions]
+    text = f"{noun} {' and '.join(names)}"
+    return f"{text} of {source}" if source else text
 
 
 def _show(value: Any) -> str:
@@ -213,7 +267,7 @@ def _show(value: Any) -> str:
 def column_error(table: str, column: str, rule: str, df: pd.DataFrame, pos: int, value: Any) -> InputError:
     """The InputError for ``value`` at position ``pos`` of ``column``: "The 'c' column of t {rule}. Got v at row r."."""
     return InputError(
-        f"The '{column}' column of {table} {rule}. Got {_show(value)} at row {_row(df, pos)}."
+        f"The '{column}' column of {table} {rule}. Got {_show(value)} at {row_location(df, pos)}."
     )
 
 
@@ -225,6 +279,7 @@ def numeric_column(
     default: float | None = None,
     minimum: float | None = None,
     strict_minimum: bool = False,
+    maximum: float | None = None,
     integer: bool = False,
     allow_missing: bool = False,
     allow_inf: bool = False,
@@ -237,6 +292,10 @@ def numeric_column(
         Value used when the column is absent (the column is then optional).
     minimum, strict_minimum
         Lower bound on every value: ``>= minimum``, or ``> minimum`` when strict.
+    maximum
+        The largest finite value accepted (see :data:`MAX_AMOUNT`): beyond it the
+        arithmetic of a plan stops meaning anything (products overflow, integers
+        lose exactness). Infinite values are judged by ``allow_inf`` instead.
     integer
         Values must be whole numbers.
     allow_missing
@@ -254,7 +313,8 @@ def numeric_column(
         # Fast path: already numeric, so only NaN and infinities can be wrong in type.
         values = raw.to_numpy(dtype=np.float64, copy=False)
         if np.isfinite(values).all():
-            return _check_range(values, raw, df, table, column, minimum, strict_minimum, integer)
+            return _check_range(values, raw, df, table, column, minimum, strict_minimum, maximum, integer,
+                                allow_inf)
         missing_in = np.isnan(values)
     else:
         _reject_booleans(raw, df, table, column)
@@ -272,7 +332,8 @@ def numeric_column(
         if inf.size:
             pos = int(inf[0])
             raise column_error(table, column, "must be finite", df, pos, raw.iloc[pos])
-    return _check_range(values, raw, df, table, column, minimum, strict_minimum, integer)
+    return _check_range(values, raw, df, table, column, minimum, strict_minimum, maximum, integer,
+                        allow_inf)
 
 
 def _reject_booleans(raw: pd.Series, df: pd.DataFrame, table: str, column: str) -> None:
@@ -288,8 +349,35 @@ def _reject_booleans(raw: pd.Series, df: pd.DataFrame, table: str, column: str) 
         raise column_error(table, column, "must be numeric, not true/false", df, pos, raw.iloc[pos])
 
 
-def _check_range(values, raw, df, table, column, minimum, strict_minimum, integer) -> np.ndarray:
-    """Lower bound and integrality checks (NaN cells pass: the caller allowed them)."""
+def limit_text(value: float) -> str:
+    """A limit as people write it: ``1e12``, ``1000``, ``-1e12``.
+
+    >>> limit_text(1e12), limit_text(1000.0), limit_text(2.5e-9), limit_text(1e9)
+    ('1e12', '1000', '2.5e-9', '1e9')
+    """
+    text = f"{value:g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _check_range(values, raw, df, table, column, minimum, strict_minimum, maximum, integer,
+                 allow_inf=False) -> np.ndarray:
+    """Bounds and integrality checks (NaN cells pass: the caller allowed them)."""
+    if maximum is not None:
+        signed = minimum is None or minimum < 0
+        with np.errstate(invalid="ignore"):
+            above = (np.abs(values) if signed else values) > maximum
+        if allow_inf:
+            above &= np.isfinite(values)
+        if above.any():
+            pos = int(np.flatnonzero(above)[0])
+            size = " in absolute value" if signed else ""
+            extra = "; leave the cell empty (or use inf) for unlimited" if allow_inf else ""
+            rule = (f"must be at most {limit_text(maximum)}{size}, the largest value accepted "
+                    f"(beyond it the arithmetic of a plan is meaningless{extra})")
+            raise column_error(table, column, rule, df, pos, raw.iloc[pos])
     if minimum is not None:
         with np.errstate(invalid="ignore"):
             below = values <= minimum if strict_minimum else values < minimum
@@ -298,7 +386,7 @@ def _check_range(values, raw, df, table, column, minimum, strict_minimum, intege
             if minimum == 0:
                 rule = "must be positive" if strict_minimum else "must be non-negative"
             else:
-                rule = f"must be {'greater than' if strict_minimum else 'at least'} {minimum:g}"
+                rule = f"must be {'greater than' if strict_minimum else 'at least'} {limit_text(minimum)}"
             raise column_error(table, column, rule, df, pos, raw.iloc[pos])
     if integer:
         with np.errstate(invalid="ignore"):
@@ -375,9 +463,8 @@ def check_unique(values: np.ndarray | pd.Index, table: str, column: str, df: pd.
         first = int(np.flatnonzero(dup)[0])
         value = series.iloc[first]
         rows = np.flatnonzero((series == value).to_numpy())[:2]
-        where = " and ".join(_row(df, int(r)) for r in rows)
         what = "labels (index)" if column == "index" else f"'{column}' column"
-        raise InputError(f"The {what} of {table} must be unique. Got {_show(value)} at rows {where}.")
+        raise InputError(f"The {what} of {table} must be unique. Got {_show(value)} at {row_location(df, rows)}.")
 
 
 def check_scalar(
@@ -394,12 +481,23 @@ def check_scalar(
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise InputError(f"'{name}' must be a number. Got {value!r}.")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # a Python int beyond float64
+        limit = f" (at most {limit_text(maximum)} in size)" if maximum is not None else ""
+        raise InputError(f"'{name}' is too large to be a number here{limit}. Got {_short(value)}.") from None
     if not np.isfinite(v):
-        raise InputError(f"'{name}' must be finite. Got {value!r}.")
+        raise InputError(f"'{name}' must be finite. Got {_short(value)}.")
     if minimum is not None and (v <= minimum if strict_minimum else v < minimum):
         op = ">" if strict_minimum else ">="
-        raise InputError(f"'{name}' must be {op} {minimum:g}. Got {value!r}.")
+        raise InputError(f"'{name}' must be {op} {limit_text(minimum)}. Got {_short(value)}.")
     if maximum is not None and v > maximum:
-        raise InputError(f"'{name}' must be <= {maximum:g}. Got {value!r}.")
+        note = ", the largest value accepted" if maximum in (MAX_AMOUNT, MAX_PRICE, MAX_COST) else ""
+        raise InputError(f"'{name}' must be <= {limit_text(maximum)}{note}. Got {_short(value)}.")
     return v
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, with a huge integer shown by its size rather than its hundreds of digits."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:12]}... ({len(text)} digits)"

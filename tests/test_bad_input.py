@@ -200,3 +200,134 @@ def test_the_invariant_holds_whatever_order_the_fields_are_set_in():
 def test_statuses_without_a_plan_keep_their_status_and_message(status):
     result = Result(status, message="why.")
     assert result.status is status and result.message == "why."
+
+
+# ----------------------------------------------------------------------------- unknown places, duplicates
+
+
+def test_an_unknown_data_cloud_is_an_error_with_the_closest_known_cloud():
+    w = workloads().assign(data_cloud=["aws", "gpc"], data_region=["us-east-1", "us-central1"], data_gb=[10, 10])
+    with pytest.raises(InputError, match=r"'data_cloud' column of workloads names a cloud .* Got 'gpc' at row 'w2'\. "
+                                         r"Did you mean 'gcp'\?"):
+        place_workloads(w, offerings())
+
+
+def test_an_unknown_data_region_is_an_error_with_the_closest_known_region():
+    w = workloads().assign(data_cloud=["aws", "aws"], data_region=["us-east-1", "us-east1"], data_gb=[10, 10])
+    with pytest.raises(InputError, match=r"'data_region' column of workloads names a region of 'aws' .* Got "
+                                         r"'us-east1' at row 'w2'\. Did you mean 'us-east-1'\?"):
+        place_workloads(w, offerings())
+
+
+def test_a_region_known_only_from_the_egress_table_is_accepted():
+    w = workloads().assign(data_cloud=["aws", "aws"], data_region=["us-west-2", ""], data_gb=[100, 0])
+    egress = pd.DataFrame({"src_cloud": ["aws"], "src_region": ["us-west-2"], "dst_cloud": ["gcp"],
+                           "usd_per_gb": [0.05]})
+    assert place_workloads(w, offerings(), egress=egress, backend="heuristic").success
+
+
+def test_duplicate_offerings_name_both_rows():
+    o = pd.concat([offerings(), offerings().iloc[[0]]], ignore_index=True)
+    with pytest.raises(InputError, match=r"offerings lists cloud 'aws', region 'us-east-1', instance_type "
+                                         r"'p5.48xlarge' twice, at rows 0 and 2"):
+        place_workloads(workloads(), o)
+
+
+# ----------------------------------------------------------------------------- extreme magnitudes
+
+
+def _with(make, column, row, value):
+    frame = make()
+    frame[column] = frame[column].astype(object) if isinstance(value, bool) else frame[column].astype(float)
+    frame.loc[frame.index[row], column] = value
+    return frame
+
+
+EXTREME = [
+    ("devices", "capacity", 1e300, r"'capacity' column of devices must be at most 1e12, the largest value accepted"),
+    ("devices", "demand", -1e300, r"'demand' column of devices must be at most 1e12 in absolute value"),
+    ("workloads", "gpus", 1e300, r"'gpus' column of workloads must be at most 1e12"),
+    ("workloads", "hours", 1e300, r"'hours' column of workloads must be at most 1e12"),
+    ("workloads", "replicas", 1e18, r"'replicas' column of workloads must be at most 1e6"),
+    ("offerings", "price_per_hour", 1e300, r"'price_per_hour' column of offerings must be at most 1e9"),
+    ("offerings", "capacity_gpus", 1e300, r"at most 1e12, .*leave the cell empty \(or use inf\) for unlimited"),
+    ("demand", "demand", 1e300, r"'demand' column of demand must be at most 1e12"),
+    ("prices", "on_demand", 1e300, r"'on_demand' column of prices must be at most 1e9"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "value", "message"), EXTREME)
+def test_extreme_values_name_column_row_value_and_the_largest_accepted(table, column, value, message):
+    make, run = TABLES[table]
+    if column not in make().columns:
+        make = (lambda base: lambda: base().assign(**{column: 1}))(make)
+    with pytest.raises(InputError, match=message):
+        run(_with(make, column, 0, value))
+
+
+def test_values_each_accepted_whose_product_is_not_are_refused_with_the_product():
+    w = workloads().assign(gpus=[8, 10**6], hours=[10.0, 1e12])
+    with pytest.raises(InputError, match=r"The cost of workload 'w2' \(row 'w2'\) could reach 1\.\d+e\+19 USD .* "
+                                         r"above 1e15 USD, the largest plan cost accepted"):
+        place_workloads(w, offerings())
+    with pytest.raises(InputError, match=r"The cost of pool 'p' could reach 2e\+21 .* above 1e15"):
+        size_reservations(demand().assign(demand=5e11), prices().assign(on_demand=1e9))
+
+
+def test_many_replicas_in_all_are_refused_before_any_memory_is_spent():
+    w = pd.concat([workloads()] * 3, ignore_index=True).assign(workload=[f"w{i}" for i in range(6)],
+                                                               replicas=400_000)
+    with pytest.raises(InputError, match=r"workloads ask for 2\.4e\+06 replicas in all, more than 1e6"):
+        place_workloads(w, offerings())
+
+
+@pytest.mark.parametrize("total", [1e300, 10**400, -(10**400)])
+def test_an_extreme_scalar_is_an_input_error(total):
+    with pytest.raises(InputError, match="'total'"):
+        assign_cores(devices(), total)
+
+
+def test_integer_core_assignment_memory_does_not_grow_with_the_total():
+    import tracemalloc
+
+    frame = pd.DataFrame({"capacity": [1e8, 1e8], "demand": [0.0, 0.0]})
+    tracemalloc.start()
+    try:
+        result = assign_cores(frame, 1e8)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.status is Status.OPTIMAL and result.x.tolist() == [5e7, 5e7]
+    assert peak < 5_000_000  # bytes; listing every unit took 3.9 GB
+
+
+# ----------------------------------------------------------------------------- booleans
+
+
+@pytest.mark.parametrize(("table", "column"), [("devices", "capacity"), ("workloads", "gpus"),
+                                               ("offerings", "price_per_hour"), ("demand", "demand"),
+                                               ("prices", "reserved")])
+def test_a_boolean_in_a_numeric_column_is_an_error(table, column):
+    make, run = TABLES[table]
+    with pytest.raises(InputError, match=rf"'{column}' column of {table} must be numeric, not true/false\. Got True"):
+        run(_with(make, column, 0, True))
+    frame = make()
+    frame[column] = True
+    with pytest.raises(InputError, match="must be numeric, not true/false"):
+        run(frame)
+
+
+@pytest.mark.parametrize("flag", ["no", "yes", "0", 0, 1, None])
+def test_an_on_off_option_takes_true_or_false_only(flag):
+    with pytest.raises(InputError, match="'integer' must be True or False"):
+        assign_cores(devices(), 5, integer=flag)
+    with pytest.raises(InputError, match="'integer' must be True or False"):
+        size_reservations(demand(), prices(), integer=flag)
+
+
+def test_a_yes_no_column_keeps_its_documented_spellings():
+    for spelling in (["true", "false"], ["yes", "no"], ["1", "0"], [1, 0], [True, False], ["Y", "n"]):
+        w = workloads().assign(spot_ok=spelling)
+        assert place_workloads(w, offerings(), backend="heuristic").success
+    with pytest.raises(InputError, match="'spot_ok' column of workloads must be true or false. Got 'maybe'"):
+        place_workloads(workloads().assign(spot_ok=["yes", "maybe"]), offerings())

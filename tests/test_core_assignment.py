@@ -363,7 +363,7 @@ def test_fractional_total_with_integer_cores_is_infeasible():
         ({"capacity": [4, np.nan], "demand": [3, 2]}, r"'capacity' column .* missing values .* row 1"),
         ({"capacity": [4, 2], "demand": [3, np.inf]}, r"'demand' column .* must be finite. Got inf at row 1"),
         ({"capacity": [4, -3], "demand": [3, 2]}, r"'capacity' column of devices must be non-negative. Got -3"),
-        ({"capacity": [4, 2], "demand": [3, 2], "weight": [1, 0]}, r"'weight' column .* must be positive. Got 0"),
+        ({"capacity": [4, 2], "demand": [3, 2], "weight": [1, 0]}, r"'weight' column .* must be at least 1e-9. Got 0"),
         ({"capacity": [4, 2], "demand": [3, 2], "min": [5, 0]}, r"'min' .* must not exceed 'capacity'.*row 0"),
         ({"capacity": [4, "two"], "demand": [3, 2]}, r"'capacity' column .* must be numeric. Got 'two' at row 1"),
         ({"capacity": [4, 2], "demand": [3, 2, 1]}, r"same length.*'capacity': 2, 'demand': 3"),

@@ -605,12 +605,13 @@ def test_heuristic_and_pop_on_a_synthetic_catalog():
     assert pop.bound <= exact.objective * (1 + 1e-6) <= pop.objective * (1 + 1e-6)
 
 
-def test_data_outside_the_catalog_pays_cross_cloud_egress():
-    # data on premises (a cloud no offering is in) is not an error: moving it costs the 0.09 USD/GB default
+def test_data_outside_the_catalog_needs_an_egress_row():
+    # data on premises (a cloud no offering is in) must be named by the egress table: an unknown
+    # data_cloud is more often a typo, which would silently pay the 0.09 USD/GB default
     w = pd.DataFrame({"workload": ["a"], "gpus": [1], "hours": [1], "accelerator": ["A100"],
                       "data_cloud": ["onprem"], "data_region": ["dc1"], "data_gb": [100]})
-    r = place_workloads(w, offerings_small(), backend="highs")
-    assert r.assignments["egress_cost"].tolist() == [pytest.approx(9.0)]
+    with pytest.raises(InputError, match="'data_cloud' column of workloads names a cloud that is neither"):
+        place_workloads(w, offerings_small(), backend="highs")
     eg = pd.DataFrame({"src_cloud": ["onprem"], "dst_cloud": ["azure"], "usd_per_gb": [0.01]})
     r = place_workloads(w, offerings_small(), egress=eg, backend="highs")
     assert r.assignments["egress_cost"].tolist() == [pytest.approx(1.0)]

@@ -34,6 +34,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._validate import (
+    MAX_AMOUNT,
+    MAX_PRICE,
     as_frame,
     check_columns,
     check_flag,
@@ -57,6 +59,8 @@ DEVICE_OPTIONAL = ("weight", "unit_cost", "min")
 #: Top-level keys of a YAML instance file (``total`` may come from the command line instead).
 INSTANCE_KEYS = ("devices",)
 INSTANCE_OPTIONAL = ("total", "integer", "name", "description", "optimum")
+#: The smallest weight accepted: a device's response to the multiplier scales with 1 / weight.
+MIN_WEIGHT = 1e-9
 #: Above this many unit increments the integer MILP form is not built.
 MAX_MILP_UNITS = 2_000_000
 
@@ -143,12 +147,12 @@ def validate_devices(devices: Any, total: Any, *, integer: bool) -> tuple[pd.Dat
     check_columns(frame, table, DEVICE_COLUMNS, DEVICE_OPTIONAL)
     check_unique(frame.index, table, "index", frame)
     whole = {"integer": True} if integer else {}
-    capacity = numeric_column(frame, table, "capacity", minimum=0, **whole)
-    demand = numeric_column(frame, table, "demand")
-    minimum = numeric_column(frame, table, "min", default=0.0, minimum=0, **whole)
-    unit_cost = numeric_column(frame, table, "unit_cost", default=1.0)
+    capacity = numeric_column(frame, table, "capacity", minimum=0, maximum=MAX_AMOUNT, **whole)
+    demand = numeric_column(frame, table, "demand", maximum=MAX_AMOUNT)
+    minimum = numeric_column(frame, table, "min", default=0.0, minimum=0, maximum=MAX_AMOUNT, **whole)
+    unit_cost = numeric_column(frame, table, "unit_cost", default=1.0, maximum=MAX_PRICE)
     if "weight" in frame.columns:
-        weight = numeric_column(frame, table, "weight", minimum=0, strict_minimum=True)
+        weight = numeric_column(frame, table, "weight", minimum=MIN_WEIGHT, maximum=MAX_AMOUNT)
     else:
         # The source formulation weighs each device by its capacity. A device of
         # capacity 0 is fixed at 0, so its weight is irrelevant: use 1.
@@ -158,7 +162,7 @@ def validate_devices(devices: Any, total: Any, *, integer: bool) -> tuple[pd.Dat
         pos = int(above[0])
         rule = f"must not exceed 'capacity' ({capacity[pos]:g} there)"
         raise column_error(table, "min", rule, frame, pos, frame["min"].iloc[pos])
-    total_value = check_scalar(total, "total")
+    total_value = check_scalar(total, "total", minimum=-MAX_AMOUNT, maximum=MAX_AMOUNT)
     integer = check_flag(integer, "integer")
     data = CoreAssignmentData(capacity, demand, weight, unit_cost, minimum, float(total_value), bool(integer))
     return frame, data

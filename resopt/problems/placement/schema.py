@@ -23,11 +23,16 @@ import numpy as np
 import pandas as pd
 
 from ..._validate import (
+    MAX_AMOUNT,
+    MAX_COST,
+    MAX_PRICE,
     as_frame,
     bool_column,
     check_scalar,
     check_unique,
+    limit_text,
     numeric_column,
+    row_location,
     check_columns,
     text_column,
 )
@@ -50,6 +55,8 @@ WORKLOAD_OPTIONAL = ("replicas", "spread", "spot_ok", "clouds", "regions", "data
 OFFERING_OPTIONAL = ("spot_price_per_hour", "reserved_gpus", "capacity_gpus", "spot_capacity_gpus", "throughput",
                      "gpu_watts", "carbon_g_per_kwh")
 EGRESS_OPTIONAL = ("src_region", "dst_region")
+#: The most replicas a placement may hold in all (the plan has one row per replica).
+MAX_REPLICAS = 1_000_000
 
 
 @dataclass
@@ -146,10 +153,9 @@ def _check_known(values: np.ndarray, known: set[str], table: str, column: str, d
             if tok not in known:
                 close = difflib.get_close_matches(tok, sorted(known), n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
-                label = repr(df.index[pos])
                 raise InputError(
                     f"The '{column}' column of {table} names {what} that no offering has. Got {tok!r} "
-                    f"at row {label}.{hint} Known: {', '.join(sorted(known)[:20])}."
+                    f"at {row_location(df, pos)}.{hint} Known: {', '.join(sorted(known)[:20])}."
                 )
 
 
@@ -176,10 +182,11 @@ def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     check_unique(ids, table, "workload", df)
     df = _frame_labels(df, ids)
     out: dict[str, np.ndarray] = {"workload_ids": ids}
-    out["gpus"] = numeric_column(df, table, "gpus", minimum=1, integer=True)
-    out["hours"] = numeric_column(df, table, "hours", minimum=0, strict_minimum=True)
+    out["gpus"] = numeric_column(df, table, "gpus", minimum=1, maximum=MAX_AMOUNT, integer=True)
+    out["hours"] = numeric_column(df, table, "hours", minimum=0, strict_minimum=True, maximum=MAX_AMOUNT)
     out["accel_req"] = text_column(df, table, "accelerator")
-    reps = numeric_column(df, table, "replicas", default=1, minimum=1, integer=True, allow_missing=True)
+    reps = numeric_column(df, table, "replicas", default=1, minimum=1, maximum=MAX_REPLICAS, integer=True,
+                          allow_missing=True)
     out["replicas"] = np.nan_to_num(reps, nan=1.0).astype(np.int64)  # an empty cell means 1
     out["spread"] = bool_column(df, table, "spread")
     out["spot_ok"] = bool_column(df, table, "spot_ok")
@@ -187,9 +194,9 @@ def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     out["region_req"] = text_column(df, table, "regions", default="")
     out["data_cloud"] = text_column(df, table, "data_cloud", default="")
     out["data_region"] = text_column(df, table, "data_region", default="")
-    data_gb = numeric_column(df, table, "data_gb", default=0.0, minimum=0, allow_missing=True)
+    data_gb = numeric_column(df, table, "data_gb", default=0.0, minimum=0, maximum=MAX_AMOUNT, allow_missing=True)
     out["data_gb"] = np.nan_to_num(data_gb, nan=0.0)
-    pen = numeric_column(df, table, "unplaced_penalty", default=math.inf, minimum=0,
+    pen = numeric_column(df, table, "unplaced_penalty", default=math.inf, minimum=0, maximum=MAX_COST,
                          allow_missing=True, allow_inf=True)
     out["penalty"] = np.where(np.isnan(pen), np.inf, pen)
     lost = np.flatnonzero((out["data_gb"] > 0) & (out["data_cloud"] == ""))
@@ -208,13 +215,15 @@ def _offerings(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     out: dict[str, np.ndarray] = {}
     for col in ("cloud", "region", "instance_type", "accelerator"):
         out[col] = text_column(df, table, col)
-    out["accelerator_count"] = numeric_column(df, table, "accelerator_count", minimum=0, strict_minimum=True)
-    out["price"] = numeric_column(df, table, "price_per_hour", minimum=0)
+    out["accelerator_count"] = numeric_column(df, table, "accelerator_count", minimum=0, strict_minimum=True,
+                                              maximum=MAX_AMOUNT)
+    out["price"] = numeric_column(df, table, "price_per_hour", minimum=0, maximum=MAX_PRICE)
     out["spot_price"] = numeric_column(df, table, "spot_price_per_hour", default=math.nan, minimum=0,
-                                       allow_missing=True)
+                                       maximum=MAX_PRICE, allow_missing=True)
 
     def capacity(col: str, empty: float) -> np.ndarray:
-        v = numeric_column(df, table, col, default=empty, minimum=0, allow_missing=True, allow_inf=True)
+        v = numeric_column(df, table, col, default=empty, minimum=0, maximum=MAX_AMOUNT, allow_missing=True,
+                           allow_inf=True)
         return np.where(np.isnan(v), empty, v)
 
     cap = np.empty((len(df), 3))
@@ -222,38 +231,100 @@ def _offerings(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     cap[:, 1] = capacity("capacity_gpus", math.inf)
     cap[:, 2] = np.where(np.isnan(out["spot_price"]), 0.0, capacity("spot_capacity_gpus", math.inf))
     out["capacity"] = cap
-    thr = numeric_column(df, table, "throughput", default=1.0, minimum=0, strict_minimum=True, allow_missing=True)
+    thr = numeric_column(df, table, "throughput", default=1.0, minimum=0, strict_minimum=True, maximum=MAX_AMOUNT,
+                         allow_missing=True)
     out["throughput"] = np.where(np.isnan(thr), 1.0, thr)
     for col, name in (("gpu_watts", "gpu_watts"), ("carbon_g_per_kwh", "carbon")):
-        v = numeric_column(df, table, col, default=0.0, minimum=0, allow_missing=True)
+        v = numeric_column(df, table, col, default=0.0, minimum=0, maximum=MAX_AMOUNT, allow_missing=True)
         out[name] = np.nan_to_num(v, nan=0.0)
     return df, out
 
 
-def _egress(raw: Any, locations: list[tuple[str, str]], data_locations: list[tuple[str, str]],
-            clouds: set[str], data_clouds: set[str]) -> np.ndarray:
+@dataclass
+class _EgressRules:
+    """The egress table as rules ``(specificity, src_cloud, src_region, dst_cloud, dst_region, rate)``,
+    most specific first, plus the table itself for messages."""
+
+    rules: list[tuple[int, str, str, str, str, float]]
+    frame: pd.DataFrame | None = None
+
+    def regions(self, cloud: str) -> set[str]:
+        """Regions of ``cloud`` the rules name (as source or destination)."""
+        out = {sr for _, sc, sr, _, _, _ in self.rules if sc == cloud and sr}
+        return out | {tr for _, _, _, tc, tr, _ in self.rules if tc == cloud and tr}
+
+    @property
+    def clouds(self) -> set[str]:
+        return {r[1] for r in self.rules} | {r[3] for r in self.rules}
+
+
+def _read_egress(raw: Any) -> _EgressRules:
+    """Check the egress table (clouds are checked once the workloads' data clouds are known)."""
+    if raw is None:
+        return _EgressRules([])
+    table = "egress"
+    df = as_frame(raw, table)
+    check_columns(df, table, EGRESS_COLUMNS, EGRESS_OPTIONAL)
+    src_c = text_column(df, table, "src_cloud")
+    dst_c = text_column(df, table, "dst_cloud")
+    src_r = text_column(df, table, "src_region", default="", allow_missing=True)
+    dst_r = text_column(df, table, "dst_region", default="", allow_missing=True)
+    rate = numeric_column(df, table, "usd_per_gb", minimum=0, maximum=MAX_PRICE)
+    rules = [(int(bool(src_r[i])) + int(bool(dst_r[i])), src_c[i], src_r[i], dst_c[i], dst_r[i], float(rate[i]))
+             for i in range(len(df))]
+    rules.sort(key=lambda r: -r[0])  # most specific rule first (stable: table order among equals)
+    return _EgressRules(rules, df)
+
+
+def _check_egress_clouds(egress: _EgressRules, clouds: set[str], data_clouds: set[str]) -> None:
+    if egress.frame is None:
+        return
+    df = egress.frame
+    for column, known in (("src_cloud", clouds | data_clouds), ("dst_cloud", clouds)):
+        values = text_column(df, "egress", column)
+        for pos, v in enumerate(values):
+            if v not in known:
+                raise InputError(
+                    f"The '{column}' column of egress names an unknown cloud. Got {v!r} at "
+                    f"{row_location(df, pos)}.{_hint(v, known)} Known clouds: {', '.join(sorted(known))}."
+                )
+
+
+def _hint(value: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _check_data_locations(w: dict[str, np.ndarray], wdf: pd.DataFrame, o: dict[str, np.ndarray],
+                          egress: _EgressRules) -> None:
+    """Each workload's ``data_cloud`` / ``data_region`` must name a place the offerings or egress know.
+
+    An unknown name would silently get the default cross-cloud egress rate. Data
+    outside every offering's cloud (on premises, say) is named by an egress row
+    from it; when no row names a region of such a cloud, its region is not checked
+    (it does not change any rate).
+    """
+    clouds = set(o["cloud"]) | egress.clouds
+    for pos in np.flatnonzero(w["data_cloud"] != ""):
+        cloud, region = w["data_cloud"][pos], w["data_region"][pos]
+        if cloud not in clouds:
+            raise InputError(
+                f"The 'data_cloud' column of workloads names a cloud that is neither in offerings nor in "
+                f"egress. Got {cloud!r} at {row_location(wdf, pos)}.{_hint(cloud, clouds)} "
+                f"Known clouds: {', '.join(sorted(clouds))}."
+            )
+        regions = set(o["region"][o["cloud"] == cloud]) | egress.regions(cloud)
+        if region and regions and region not in regions:
+            raise InputError(
+                f"The 'data_region' column of workloads names a region of {cloud!r} that is neither in "
+                f"offerings nor in egress. Got {region!r} at {row_location(wdf, pos)}."
+                f"{_hint(region, regions)} Known regions of {cloud!r}: {', '.join(sorted(regions)[:20])}."
+            )
+
+
+def _egress_rates(egress: _EgressRules, locations: list[tuple[str, str]],
+                  data_locations: list[tuple[str, str]]) -> np.ndarray:
     """Egress rate (USD/GB) from each data location to each offering location."""
-    rules: list[tuple[int, str, str, str, str, float]] = []
-    if raw is not None:
-        table = "egress"
-        df = as_frame(raw, table)
-        check_columns(df, table, EGRESS_COLUMNS, EGRESS_OPTIONAL)
-        src_c = text_column(df, table, "src_cloud")
-        dst_c = text_column(df, table, "dst_cloud")
-        src_r = text_column(df, table, "src_region", default="", allow_missing=True)
-        dst_r = text_column(df, table, "dst_region", default="", allow_missing=True)
-        rate = numeric_column(df, table, "usd_per_gb", minimum=0)
-        for column, values, known in (("src_cloud", src_c, clouds | data_clouds), ("dst_cloud", dst_c, clouds)):
-            for pos, v in enumerate(values):
-                if v not in known:
-                    raise InputError(
-                        f"The '{column}' column of egress names an unknown cloud. Got {v!r} at row "
-                        f"{df.index[pos]!r}. Known clouds: {', '.join(sorted(known))}."
-                    )
-        for i in range(len(df)):
-            specificity = int(bool(src_r[i])) + int(bool(dst_r[i]))
-            rules.append((specificity, src_c[i], src_r[i], dst_c[i], dst_r[i], float(rate[i])))
-        rules.sort(key=lambda r: -r[0])  # most specific rule first
     rates = np.zeros((len(data_locations), len(locations)))
     for i, (dc, dr) in enumerate(data_locations):
         for j, (oc, orr) in enumerate(locations):
@@ -261,12 +332,67 @@ def _egress(raw: Any, locations: list[tuple[str, str]], data_locations: list[tup
                 rates[i, j] = DEFAULT_EGRESS[0]  # within the data's region (or a cloud-wide bucket)
                 continue
             value = DEFAULT_EGRESS[1] if dc == oc else DEFAULT_EGRESS[2]
-            for _, sc, sr, tc, tr, r in rules:
+            for _, sc, sr, tc, tr, r in egress.rules:
                 if sc == dc and tc == oc and (not sr or sr == dr) and (not tr or tr == orr):
                     value = r
                     break
             rates[i, j] = value
     return rates
+
+
+def _check_offerings_unique(odf: pd.DataFrame, o: dict[str, np.ndarray]) -> None:
+    """The same (cloud, region, instance_type) twice would count its capacity twice."""
+    key = pd.DataFrame({"c": o["cloud"], "r": o["region"], "t": o["instance_type"]})
+    dup = key.duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = int(np.flatnonzero(dup)[0])
+        same = np.flatnonzero(dup & (key == key.iloc[first]).all(axis=1).to_numpy())[:2]
+        raise InputError(
+            f"offerings lists cloud {o['cloud'][first]!r}, region {o['region'][first]!r}, instance_type "
+            f"{o['instance_type'][first]!r} twice, at {row_location(odf, same)}: its capacity would be counted "
+            "twice. Merge the rows (add their capacities) or remove one."
+        )
+
+
+def _check_sizes(w: dict[str, np.ndarray], wdf: pd.DataFrame, o: dict[str, np.ndarray], rates: np.ndarray,
+                 carbon_price: float) -> None:
+    """Reject plans whose size or cost is beyond what the arithmetic can carry, before any solving.
+
+    The plan lists every replica on its own row, so the replicas in all are
+    limited by :data:`MAX_REPLICAS`. A workload's cost is bounded above from its
+    own row and the dearest offering, and must stay within :data:`MAX_COST`.
+    """
+    total = float(w["replicas"].sum())
+    if total > MAX_REPLICAS:
+        biggest = int(np.argmax(w["replicas"]))
+        raise InputError(
+            f"workloads ask for {total:.6g} replicas in all, more than {limit_text(MAX_REPLICAS)}, the largest "
+            f"number accepted (the plan has one row per replica); the largest is {int(w['replicas'][biggest]):,} at "
+            f"{row_location(wdf, biggest)}."
+        )
+    count, thr = o["accelerator_count"], o["throughput"]
+    price = np.fmax(o["price"], np.nan_to_num(o["spot_price"]))
+    per_gpu = float(np.max(price / (count * thr)))
+    per_instance = float(np.max(price / thr))
+    energy = o["gpu_watts"] * o["carbon"] / thr  # g CO2 per GPU-hour, times 1000
+    gpus, hours, reps = w["gpus"], w["hours"], w["replicas"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        compute = hours * (gpus * per_gpu + per_instance)
+        rate = float(rates.max()) if rates.size else 0.0
+        egress = w["data_gb"] * max(rate, DEFAULT_EGRESS[2])
+        carbon = carbon_price * hours * (gpus * float(np.max(energy)) + float(np.max(count * energy))) / 1e9
+        bound = reps * (compute + egress + carbon)
+        pen = np.where(np.isfinite(w["penalty"]), w["penalty"] * reps, 0.0)
+    worst = int(np.argmax(np.nan_to_num(np.fmax(bound, pen), nan=np.inf)))
+    value = max(float(bound[worst]), float(pen[worst]))
+    if not value <= MAX_COST:
+        raise InputError(
+            f"The cost of workload {w['workload_ids'][worst]!r} ({row_location(wdf, worst)}) could reach "
+            f"{value:.3g} USD (its gpus x hours x replicas at the dearest offering, plus egress, carbon and "
+            f"unplaced penalty), above {limit_text(MAX_COST)} USD, the largest plan cost accepted: beyond it "
+            "the solvers' arithmetic is meaningless. Check that row's 'gpus', 'hours', 'replicas', 'data_gb' "
+            "and 'unplaced_penalty', and the offerings' prices, 'throughput' and 'gpu_watts'."
+        )
 
 
 def _profiles(accel: np.ndarray, cloud_req: np.ndarray, region_req: np.ndarray, off_accel: np.ndarray,
@@ -304,12 +430,16 @@ def validate_inputs(
     >>> validate_inputs(w, o).num_replicas
     1
     """
-    budget = check_scalar(budget, "budget", minimum=0, allow_none=True)
+    budget = check_scalar(budget, "budget", minimum=0, maximum=MAX_COST, allow_none=True)
     share = check_scalar(max_cloud_share, "max_cloud_share", minimum=0, strict_minimum=True, maximum=1,
                          allow_none=True)
-    carbon_price = check_scalar(carbon_price, "carbon_price", minimum=0)
+    carbon_price = check_scalar(carbon_price, "carbon_price", minimum=0, maximum=MAX_PRICE)
     wdf, w = _workloads(workloads)
     odf, o = _offerings(offerings)
+    _check_offerings_unique(odf, o)
+    egress_rules = _read_egress(egress)
+    _check_egress_clouds(egress_rules, set(o["cloud"]), set(w["data_cloud"][w["data_cloud"] != ""]))
+    _check_data_locations(w, wdf, o, egress_rules)
     _check_known(w["accel_req"], set(o["accelerator"]), "workloads", "accelerator", wdf, "an accelerator")
     _check_known(w["cloud_req"], set(o["cloud"]), "workloads", "clouds", wdf, "a cloud")
     _check_known(w["region_req"], set(o["region"]), "workloads", "regions", wdf, "a region")
@@ -320,7 +450,8 @@ def validate_inputs(
     dkey = pd.Series(w["data_cloud"]).astype(str) + "\x1f" + pd.Series(w["data_region"]).astype(str)
     dcodes, duniques = pd.factorize(dkey.where(has_data, None), sort=True)
     data_locations = [tuple(str(u).split("\x1f")) for u in duniques]
-    rates = _egress(egress, locations, data_locations, set(o["cloud"]), set(w["data_cloud"][has_data]))
+    rates = _egress_rates(egress_rules, locations, data_locations)
+    _check_sizes(w, wdf, o, rates, float(carbon_price))
     profile, allowed = _profiles(w["accel_req"], w["cloud_req"], w["region_req"],
                                  o["accelerator"], o["cloud"], o["region"])
     cloud_codes, clouds = pd.factorize(pd.Series(o["cloud"]), sort=True)

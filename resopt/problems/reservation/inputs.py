@@ -17,12 +17,16 @@ import numpy as np
 import pandas as pd
 
 from ..._validate import (
+    MAX_AMOUNT,
+    MAX_COST,
+    MAX_PRICE,
     as_frame,
     check_columns,
     check_flag,
     check_scalar,
     check_unique,
     column_error,
+    limit_text,
     numeric_column,
     text_column,
 )
@@ -121,12 +125,13 @@ def read_prices(prices: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     cols: dict[str, np.ndarray] = {"pool": text_column(frame, PRICES, "pool")}
     check_unique(cols["pool"], PRICES, "pool", frame)
     for name in ("reserved", "on_demand"):
-        cols[name] = numeric_column(frame, PRICES, name, minimum=0)
-    cols["existing"] = numeric_column(frame, PRICES, "existing", default=0.0, minimum=0)
+        cols[name] = numeric_column(frame, PRICES, name, minimum=0, maximum=MAX_PRICE)
+    cols["existing"] = numeric_column(frame, PRICES, "existing", default=0.0, minimum=0, maximum=MAX_AMOUNT)
     for name in ("spot", "shortfall_penalty"):
-        cols[name] = numeric_column(frame, PRICES, name, default=math.nan, minimum=0, allow_missing=True)
+        cols[name] = numeric_column(frame, PRICES, name, default=math.nan, minimum=0, maximum=MAX_PRICE,
+                                    allow_missing=True)
     for name in ("spot_limit", "on_demand_limit", "reserve_limit"):
-        values = numeric_column(frame, PRICES, name, default=math.inf, minimum=0,
+        values = numeric_column(frame, PRICES, name, default=math.inf, minimum=0, maximum=MAX_AMOUNT,
                                 allow_missing=True, allow_inf=True)
         cols[name] = np.where(np.isnan(values), math.inf, values)
     _reject(np.isnan(cols["spot"]) & np.isfinite(cols["spot_limit"]), frame, PRICES, "spot_limit",
@@ -274,8 +279,25 @@ def _options(service_level: Any, safety_margin: Any, integer: Any) -> tuple[floa
     return alpha, float(margin), check_flag(integer, "integer")
 
 
+def _check_cost_scale(pools: list[str], hours: pd.Index, blocks: list[np.ndarray],
+                      cols: dict[str, np.ndarray]) -> None:
+    """Each pool's cost is at most its dearest price x (peak demand + existing) x hours: keep it in range."""
+    price = np.fmax.reduce([cols[k] for k in ("reserved", "on_demand", "spot", "shortfall_penalty")])
+    peak = np.array([float(block.max()) for block in blocks])
+    bound = price * (peak + cols["existing"]) * len(hours)
+    worst = int(np.argmax(bound))
+    if bound[worst] > MAX_COST:
+        raise InputError(
+            f"The cost of pool {pools[worst]!r} could reach {bound[worst]:.3g} (its dearest price "
+            f"{price[worst]:g} x peak demand plus existing units {peak[worst] + cols['existing'][worst]:g} x "
+            f"{len(hours)} hours), above {limit_text(MAX_COST)}, the largest plan cost accepted: beyond it the "
+            "arithmetic of a plan is meaningless. Check the demand and prices of that pool (units and currency)."
+        )
+
+
 def _assemble(pools: list[str], hours: pd.Index, blocks: list[np.ndarray], cols: dict[str, np.ndarray],
               options: tuple[float | None, float, bool]) -> ReservationData:
+    _check_cost_scale(pools, hours, blocks, cols)
     _warn_expensive_reservations(cols)
     alpha, margin, integer = options
     limit = cols["reserve_limit"]
@@ -309,7 +331,7 @@ def read_inputs(demand: Any, prices: Any, *, service_level: Any, safety_margin: 
     if len(frame) == 0:
         raise InputError(f"{DEMAND} has no rows.")
     _, cols = read_prices(prices)
-    values = numeric_column(frame, DEMAND, "demand", minimum=0)
+    values = numeric_column(frame, DEMAND, "demand", minimum=0, maximum=MAX_AMOUNT)
     pools, hours, blocks = _cube(frame, values)
     _check_pools_priced(frame, pools, cols["pool"])
     pos = pd.Index(cols["pool"]).get_indexer(pd.Index(pools))
@@ -334,11 +356,12 @@ def read_arrays(demand: Any, prices: Any, *, hours: Any, service_level: Any, saf
         cube = cube.astype(np.float64)
     blocks = []
     for i, block in enumerate(cube):
-        bad = ~(block >= 0) | np.isinf(block)
+        bad = ~((block >= 0) & (block <= MAX_AMOUNT))
         if bad.any():
             s, t = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), block.shape)
             raise InputError(
-                f"The demand array must be finite and non-negative. Got {float(block[s, t])!r} at "
+                f"The demand array must be non-negative and at most {limit_text(MAX_AMOUNT)} (the largest value "
+                f"accepted). Got {float(block[s, t])!r} at "
                 f"pool {cols['pool'][i]!r} (index {i}), scenario index {s}, hour index {t}."
             )
         blocks.append(block)
