@@ -7,6 +7,7 @@ One function per problem, each returning a :class:`Result`:
 - :func:`size_reservations` — how much capacity to reserve ahead.
 - :func:`simulate`, :func:`compare_policies` — scheduling and load-balancing policies.
 - :func:`forecast_demand` — probabilistic hourly demand scenarios per pool.
+- :func:`plan_week` — the weekly capacity plan: forecast, reserve, place, summarize.
 
 Problem modules are imported on first use, so ``import resopt`` stays fast.
 """
@@ -40,6 +41,10 @@ _LAZY = {
     "ScheduleResult": "resopt.sim",
     "forecast_demand": "resopt.planning",
     "ForecastResult": "resopt.planning",
+    "plan_week": "resopt.planning.weekly",
+    "WeeklyPlan": "resopt.planning.weekly",
+    "PlanInputs": "resopt.planning.inputs",
+    "Policy": "resopt.planning.inputs",
 }
 
 __all__ = [

@@ -91,7 +91,42 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--policy", default="fcfs",
                      help="round_robin, least_connections, weighted, fcfs, sjf, srtf, or all")
     sim.add_argument("--output", help="write the schedule (or the comparison) here (.csv or .parquet)")
+    _plan_parsers(sub)
     return parser
+
+
+def _plan_parsers(sub: argparse._SubParsersAction) -> None:
+    """``resopt plan``, ``resopt history`` and ``resopt diff``."""
+    plan = sub.add_parser(
+        "plan",
+        help="the weekly capacity plan: forecast, reserve, place, report, record",
+        description="Plan next week from a directory of inputs (usage.csv, pools.csv, and optionally "
+        "offerings.csv, workloads.csv, egress.csv, policy.yaml); write forecast.csv, reservations.csv, "
+        "placement.csv, summary.json and report.html to --out; record the run in the history database.",
+    )
+    source = plan.add_mutually_exclusive_group(required=True)
+    source.add_argument("inputs", nargs="?", help="the input directory")
+    source.add_argument("--example", action="store_true", help="plan the example bundled with resopt")
+    plan.add_argument("--out", required=True, help="output directory (written atomically)")
+    plan.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    _db_option(plan)
+    plan.add_argument("--json", action="store_true", help="print the summary as JSON (and nothing else)")
+    plan.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    history = sub.add_parser("history", help="list the recorded weekly plans",
+                             description="List the runs recorded in the history database.")
+    _db_option(history)
+    history.add_argument("--json", action="store_true", help="print the runs as JSON")
+    diff = sub.add_parser("diff", help="what changed between two recorded plans",
+                          description="Per-pool reservation changes, cost changes by cloud and mode, and "
+                          "workloads that moved cloud or region, between RUN_A and RUN_B (default: the last two).")
+    diff.add_argument("run_a", nargs="?", help="the earlier run id (default: the second to last)")
+    diff.add_argument("run_b", nargs="?", help="the later run id (default: the last)")
+    _db_option(diff)
+    diff.add_argument("--json", action="store_true", help="print the diff as JSON")
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="history database (default: $RESOPT_DB, else ./resopt-history.sqlite)")
 
 
 def _read_csv(path: str, what: str) -> pd.DataFrame:
@@ -199,7 +234,80 @@ def _assign(args: argparse.Namespace) -> int:
     return _report(result, result.to_frame(), args.output)
 
 
-COMMANDS = {"assign": _assign, "place": _place, "reserve": _reserve, "simulate": _simulate}
+def _plan(args: argparse.Namespace) -> int:
+    import json
+
+    from .examples import weekly_example
+    from .planning.history import default_db_path
+    from .planning.weekly import plan_week
+
+    def progress(step: str, seconds: float) -> None:
+        if not args.quiet:
+            print(f"resopt plan: {step} done ({seconds:.1f} s)", file=sys.stderr, flush=True)
+
+    source = weekly_example() if args.example else args.inputs
+    plan = plan_week(source, out=args.out, db=args.db or default_db_path(), force=args.force, progress=progress)
+    if args.json:
+        print(json.dumps(plan.summary, indent=2))
+    else:
+        print(_plan_text(plan.summary))
+    if not plan.success:
+        print(f"resopt plan: no plan ({plan.status}); nothing was written to {args.out!r} and no run was recorded.",
+              file=sys.stderr)
+    elif not args.quiet:
+        print(f"resopt plan: wrote {args.out} and recorded run {plan.run_id}", file=sys.stderr)
+    return EXIT_CODES[plan.status]
+
+
+def _plan_text(s: dict) -> str:
+    """The plan summary as a few readable tables."""
+    t = s["totals"]
+    lines = [
+        f"run {s['run_id']}: {s['status']}",
+        f"expected cost {t['expected_cost']:,.2f} USD; all on demand {t['all_on_demand_cost']:,.2f} USD; "
+        f"savings {t['savings']:,.2f} USD ({t['savings_pct']:.1f}%)",
+        "",
+        pd.DataFrame(s["pools"])[["pool", "reserve", "total_reserved", "binding", "expected_cost", "coverage",
+                                  "reserved_utilization", "headroom_gpus"]].round(3).to_string(index=False),
+    ]
+    if s["by_cloud_mode"]:
+        costs = pd.DataFrame(s["by_cloud_mode"]).pivot_table(index="cloud", columns="mode", values="cost",
+                                                             aggfunc="sum", fill_value=0.0)
+        lines += ["", costs.round(2).to_string()]
+    if s["placement"]:
+        p = s["placement"]
+        lines += ["", f"placement: {p['status']}, {p['replicas_placed']} replicas placed, "
+                      f"{p['replicas_unplaced']} unplaced"]
+        lines += [f"  {reason}" for reason in p["diagnosis"]]
+    lines += [f"warning: {w}" for w in s["warnings"]]
+    return "\n".join(lines)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from .planning.history import HistoryStore
+
+    runs = HistoryStore(args.db).runs()
+    if args.json:
+        print(runs.to_json(orient="records", indent=2))
+    elif len(runs):
+        print(runs.round(2).to_string(index=False))
+    else:
+        print("no runs recorded", file=sys.stderr)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import json
+
+    from .planning.history import HistoryStore
+
+    diff = HistoryStore(args.db).diff(args.run_a, args.run_b)
+    print(json.dumps(diff.to_dict(), indent=2) if args.json else str(diff))
+    return 0
+
+
+COMMANDS = {"assign": _assign, "place": _place, "reserve": _reserve, "simulate": _simulate, "plan": _plan,
+            "history": _history, "diff": _diff}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,373 @@
+"""The weekly capacity plan: forecast, reserve, place, summarize, record.
+
+Each step is one of the public problem functions, called through its public API; this
+module adds the input directory and policy, the headroom rule, the summary, the outputs
+and the history. :func:`plan_week` is what ``resopt plan`` runs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..result import Status
+from .inputs import (
+    PlanInputs,
+    Policy,
+    apply_discounts,
+    check_pools,
+    check_workload_accelerators,
+    read_plan_inputs,
+)
+
+__all__ = ["plan_week", "WeeklyPlan", "headroom", "add_headroom"]
+
+#: Price columns each discount applies to.
+POOL_PRICES = ("reserved", "on_demand")
+OFFERING_PRICES = ("price_per_hour",)
+RESERVATION_PRICE_COLUMNS = ("pool", "reserved", "on_demand", "spot", "spot_limit", "on_demand_limit",
+                             "existing", "shortfall_penalty", "reserve_limit")
+
+
+@dataclass(repr=False)
+class WeeklyPlan:
+    """The weekly plan: each step's result, the summary and the report.
+
+    Attributes
+    ----------
+    forecast : ForecastResult
+        Hourly demand scenarios per pool (:func:`resopt.forecast_demand`).
+    reservations : ReservationResult
+        Reservations per pool (:func:`resopt.size_reservations`).
+    placement : PlacementResult or None
+        Next week's workloads (:func:`resopt.place_workloads`); None without workloads.
+    headroom : DataFrame
+        Per pool: reserved GPUs the forecast leaves idle and the offering they were added to.
+    summary : dict
+        Costs by cloud and mode, savings, per-pool coverage and utilization, each step's
+        status, gap and runtime, warnings, the policy, input hashes and the version.
+    policy : Policy
+        The policy in force, defaults filled in.
+    inputs : PlanInputs
+        The tables planned on (prices before discounts).
+    """
+
+    forecast: Any
+    reservations: Any
+    placement: Any
+    headroom: pd.DataFrame
+    summary: dict[str, Any]
+    policy: Policy
+    inputs: PlanInputs
+    previous: dict[str, Any] | None = field(default=None)
+
+    @property
+    def run_id(self) -> str:
+        return str(self.summary["run_id"])
+
+    @property
+    def status(self) -> Status:
+        """The plan's status: the worst of its steps' (``optimal`` only if every step is)."""
+        return Status(self.summary["status"])
+
+    @property
+    def success(self) -> bool:
+        return self.status.has_solution
+
+    def report_html(self) -> str:
+        """The self-contained HTML report of this plan (no external resource)."""
+        from ..report import render_report
+
+        return render_report(self)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        totals = s["totals"]
+        lines = [
+            f"WeeklyPlan({s['run_id']}, {s['status']})",
+            f"  horizon: {s['horizon']['hours']} h from {s['horizon']['start']}",
+            f"  expected cost: {totals['expected_cost']:,.2f} USD "
+            f"(all on demand {totals['all_on_demand_cost']:,.2f}; saves {totals['savings']:,.2f}, "
+            f"{totals['savings_pct']:.1f}%)",
+            f"  pools: {len(s['pools'])}, new reserved units: {sum(p['reserve'] or 0 for p in s['pools']):g}",
+        ]
+        for step, info in s["steps"].items():
+            lines.append(f"  {step}: {info['status']} ({info['runtime_s']:.2f} s)")
+        lines += [f"  warning: {w}" for w in s["warnings"]]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        body = html.escape(repr(self)).replace("\n", "<br>")
+        return f"<div style='font-family:monospace'>{body}<br><i>plan.report_html() for the full report</i></div>"
+
+
+def _in_file(exc: InputError, tables: Mapping[str, str]) -> InputError:
+    """Re-raise a problem function's InputError with its table named as the input file."""
+    text = str(exc)
+    for table, name in tables.items():
+        text = text.replace(f" of {table} ", f" of {name} ").replace(f" of {table}.", f" of {name}.")
+        text = text.replace(f"{table} is missing", f"{name} is missing")
+    if not any(name in text for name in tables.values()):
+        text = f"{', '.join(tables.values())}: {text}"
+    return InputError(text)
+
+
+def _progress_printer(quiet: bool) -> Callable[[str, float], None]:
+    def report(step: str, seconds: float) -> None:
+        if not quiet:
+            print(f"resopt plan: {step} done in {seconds:.1f} s", file=sys.stderr, flush=True)
+
+    return report
+
+
+def plan_week(
+    inputs: PlanInputs | str | os.PathLike[str],
+    *,
+    policy: Mapping[str, Any] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    db: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    progress: Callable[[str, float], None] | None = None,
+    forecast: Any = None,
+) -> WeeklyPlan:
+    """Plan next week: forecast demand, size reservations, place workloads, summarize.
+
+    Parameters
+    ----------
+    inputs : PlanInputs or path
+        An input directory (``usage.csv``, ``pools.csv``, optional ``offerings.csv``,
+        ``workloads.csv``, ``egress.csv``, ``policy.yaml``) or the tables in memory.
+    policy : mapping, optional
+        Policy keys that override the inputs' ``policy.yaml`` (see :class:`Policy`).
+    out : path, optional
+        Write ``forecast.csv``, ``reservations.csv``, ``placement.csv``, ``summary.json``
+        and ``report.html`` here, atomically (a plan without a solution writes nothing).
+    db : path, optional
+        Record the run in this SQLite history (only with a solution).
+    force : bool
+        Replace an existing non-empty ``out``.
+    progress : callable, optional
+        Called as ``progress(step, seconds)`` after each step.
+    forecast : ForecastResult, optional
+        A forecast to reuse instead of computing one (what-if sweeps share forecasts).
+
+    Returns
+    -------
+    WeeklyPlan
+
+    Raises
+    ------
+    InputError
+        Bad input; the message names the file, the column, the row and the value.
+
+    Examples
+    --------
+    >>> import resopt
+    >>> from resopt.examples import weekly_example
+    >>> plan = resopt.plan_week(weekly_example(), policy={"scenarios": 50})
+    >>> str(plan.status), len(plan.summary["pools"])
+    ('optimal', 12)
+    """
+    from .outputs import prepare_output_dir, write_outputs
+
+    started = time.perf_counter()
+    created = datetime.now(timezone.utc)
+    if not isinstance(inputs, PlanInputs):
+        inputs = read_plan_inputs(inputs)
+    pol = Policy.from_mapping(inputs.policy, "policy.yaml").updated(policy, "the policy overrides")
+    out_path = prepare_output_dir(out, force=force) if out is not None else None
+    report = progress or (lambda step, seconds: None)
+    steps: dict[str, dict[str, Any]] = {}
+
+    usage_pools = _usage_pools(inputs.usage)
+    pools = check_pools(inputs.pools, usage_pools)
+    clouds = sorted(set(pools["cloud"].astype(str).str.strip())
+                    | (set(inputs.offerings["cloud"].astype(str).str.strip())
+                       if inputs.offerings is not None and "cloud" in inputs.offerings.columns else set()))
+    priced_pools = apply_discounts(pools, pol.discounts, POOL_PRICES, clouds)
+    offerings = (apply_discounts(inputs.offerings, pol.discounts, OFFERING_PRICES, clouds)
+                 if inputs.offerings is not None else None)
+    if inputs.workloads is not None:
+        known = set(pools["accelerator"].astype(str).str.strip())
+        if offerings is not None and "accelerator" in offerings.columns:
+            known |= set(offerings["accelerator"].astype(str).str.strip())
+        check_workload_accelerators(inputs.workloads, sorted(known))
+
+    # 1. Forecast.
+    t0 = time.perf_counter()
+    if forecast is None:
+        from .forecast import forecast_demand
+
+        try:
+            forecast = forecast_demand(inputs.usage, horizon_hours=pol.horizon_hours, scenarios=pol.scenarios,
+                                       seed=pol.seed, method=pol.forecast_method)
+        except InputError as exc:
+            raise _in_file(exc, {"usage": "usage.csv"}) from None
+    steps["forecast"] = {"status": "optimal", "runtime_s": time.perf_counter() - t0}
+    report("forecast", steps["forecast"]["runtime_s"])
+
+    # 2. Reservations.
+    t0 = time.perf_counter()
+    from ..problems.reservation import size_reservations
+
+    prices = priced_pools[[c for c in RESERVATION_PRICE_COLUMNS if c in priced_pools.columns]]
+    scenarios = forecast.scenarios[["pool", "scenario", "hour", "demand"]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            reservations = size_reservations(scenarios, prices, service_level=pol.service_level,
+                                             safety_margin=pol.safety_margin)
+        except InputError as exc:
+            raise _in_file(exc, {"prices": "pools.csv"}) from None
+    price_warnings = [str(w.message) for w in caught]
+    steps["reservations"] = _step(reservations)
+    report("reservations", steps["reservations"]["runtime_s"])
+
+    # 3. Headroom and placement.
+    room = headroom(forecast.scenarios, reservations.reservations, pools, offerings, pol.headroom_quantile)
+    placement = None
+    if inputs.workloads is not None and reservations.success:
+        from ..problems.placement import place_workloads
+
+        t0 = time.perf_counter()
+        try:
+            placement = place_workloads(inputs.workloads, add_headroom(offerings, room), egress=inputs.egress,
+                                        budget=pol.budget, max_cloud_share=pol.max_cloud_share,
+                                        carbon_price=pol.carbon_price, time_limit=pol.time_limit,
+                                        mip_gap=pol.mip_gap, seed=pol.seed)
+        except InputError as exc:
+            raise _in_file(exc, {"workloads": "workloads.csv", "offerings": "offerings.csv",
+                                 "egress": "egress.csv"}) from None
+        steps["placement"] = _step(placement)
+        report("placement", steps["placement"]["runtime_s"])
+
+    from .summary import summarize
+
+    plan = WeeklyPlan(forecast, reservations, placement, room, {}, pol, inputs)
+    plan.summary = summarize(plan, steps, price_warnings, run_id=_run_id(created), created=created)
+    plan.summary["runtime_s"] = time.perf_counter() - started
+    if plan.success and (out_path is not None or db is not None):
+        t0 = time.perf_counter()
+        write_outputs(plan, out_path, db)
+        report("outputs", time.perf_counter() - t0)
+    return plan
+
+
+def _run_id(created: datetime) -> str:
+    return f"{created.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"
+
+
+def _step(result: Any) -> dict[str, Any]:
+    gap = result.gap
+    return {
+        "status": str(result.status),
+        "objective": result.objective if math.isfinite(result.objective) else None,
+        "gap": gap if math.isfinite(gap) else None,
+        "backend": result.backend,
+        "runtime_s": result.runtime_s,
+        "message": result.message,
+    }
+
+
+def _usage_pools(usage: pd.DataFrame) -> list[str]:
+    if "pool" not in usage.columns:
+        return []
+    return sorted(set(usage["pool"].dropna().astype(str).str.strip()))
+
+
+def headroom(
+    scenarios: pd.DataFrame,
+    reservations: pd.DataFrame,
+    pools: pd.DataFrame,
+    offerings: pd.DataFrame | None,
+    quantile: float,
+) -> pd.DataFrame:
+    """Reserved GPUs the forecast leaves idle, per pool, and the offering that gets them.
+
+    ``headroom = floor(mean over hours of max(0, total_reserved - q_t))`` where ``q_t`` is the
+    ``quantile`` of the forecast scenarios' demand in hour ``t``. They go to the offering of
+    the pool's ``instance_type`` in its cloud and region, or else to that cloud, region and
+    accelerator's offering with the lowest on-demand price per GPU. Placement is not
+    time-indexed, so the mean over hours stands for the week; with a high quantile the rule
+    is conservative (the workloads rarely collide with the pool's own demand).
+
+    Examples
+    --------
+    >>> scen = pd.DataFrame({"pool": ["p"] * 4, "scenario": [0, 0, 1, 1], "hour": [0, 1, 0, 1],
+    ...                      "demand": [1.0, 3.0, 2.0, 4.0]})
+    >>> res = pd.DataFrame({"pool": ["p"], "total_reserved": [6.0]})
+    >>> pools = pd.DataFrame({"pool": ["p"], "cloud": ["aws"], "region": ["r"], "accelerator": ["H100"]})
+    >>> headroom(scen, res, pools, None, 0.9)[["pool", "headroom_gpus"]].to_dict("records")
+    [{'pool': 'p', 'headroom_gpus': 3}]
+    """
+    table = scenarios.pivot_table(index=["pool", "hour"], columns="scenario", values="demand", observed=True)
+    q = pd.Series(np.quantile(table.to_numpy(), quantile, axis=1, method="inverted_cdf"), index=table.index)
+    reserved = reservations.set_index("pool")["total_reserved"].astype(float)
+    idle = (reserved.reindex(q.index.get_level_values("pool")).to_numpy() - q.to_numpy()).clip(min=0)
+    mean_idle = pd.Series(idle, index=q.index).groupby(level="pool").mean()
+    rows = []
+    for _, pool in pools.iterrows():
+        name = str(pool["pool"]).strip()
+        value = mean_idle.get(name, 0.0)
+        gpus = int(math.floor(value + 1e-9)) if math.isfinite(value) else 0
+        target = _offering_for(pool, offerings)
+        rows.append({"pool": name, "cloud": str(pool["cloud"]).strip(), "region": str(pool["region"]).strip(),
+                     "accelerator": str(pool["accelerator"]).strip(),
+                     "total_reserved": float(reserved.get(name, math.nan)),
+                     "headroom_gpus": gpus, "offering": target})
+    return pd.DataFrame(rows, columns=["pool", "cloud", "region", "accelerator", "total_reserved",
+                                       "headroom_gpus", "offering"])
+
+
+def _offering_for(pool: pd.Series, offerings: pd.DataFrame | None) -> int | None:
+    """Index label of the offering that holds a pool's reserved capacity (None: no match)."""
+    if offerings is None or not len(offerings):
+        return None
+    text = {c: offerings[c].astype("string").str.strip() for c in ("cloud", "region", "accelerator",
+                                                                   "instance_type") if c in offerings.columns}
+    if len(text) < 4:
+        return None
+    same_place = (text["cloud"] == str(pool["cloud"]).strip()) & (text["region"] == str(pool["region"]).strip())
+    wanted = pool.get("instance_type")
+    if isinstance(wanted, str) and wanted.strip():
+        match = offerings.index[(same_place & (text["instance_type"] == wanted.strip())).fillna(False)]
+        if len(match):
+            return match[0]
+    candidates = offerings[(same_place & (text["accelerator"] == str(pool["accelerator"]).strip())).fillna(False)]
+    if not len(candidates):
+        return None
+    per_gpu = pd.to_numeric(candidates["price_per_hour"], errors="coerce") / pd.to_numeric(
+        candidates["accelerator_count"], errors="coerce")
+    return per_gpu.idxmin() if per_gpu.notna().any() else candidates.index[0]
+
+
+def add_headroom(offerings: pd.DataFrame, room: pd.DataFrame) -> pd.DataFrame:
+    """``offerings`` with each pool's headroom added to its offering's ``reserved_gpus``."""
+    out = offerings.copy()
+    base = pd.to_numeric(out["reserved_gpus"], errors="coerce") if "reserved_gpus" in out.columns else None
+    extra = room.dropna(subset=["offering"]).groupby("offering")["headroom_gpus"].sum()
+    if not len(extra):
+        return out
+    if base is None:
+        out["reserved_gpus"] = 0.0
+    elif base.isna().any() and out["reserved_gpus"].notna().all():
+        return out  # unreadable values: leave them for place_workloads to name
+    else:
+        out["reserved_gpus"] = base.fillna(0.0)
+    out.loc[extra.index, "reserved_gpus"] = out.loc[extra.index, "reserved_gpus"].astype(float) + extra.to_numpy()
+    return out
