@@ -22,7 +22,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from .weekly import WeeklyPlan
 
-__all__ = ["HistoryStore", "PlanDiff", "default_db_path", "SCHEMA_VERSION"]
+__all__ = ["HistoryStore", "PlanDiff", "Snapshot", "snapshot_of", "diff_snapshots", "default_db_path", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 
@@ -81,7 +81,8 @@ class PlanDiff:
     costs : DataFrame
         Per cloud and mode: ``cost_a``, ``cost_b``, ``change``.
     moved : DataFrame
-        Workload replicas whose cloud or region changed (or that appeared or left).
+        Workloads whose replicas changed cloud or region (``workload``, ``from``, ``to``:
+        the replicas' ``cloud/region``, or ``(not placed)``).
     """
 
     run_a: str
@@ -225,8 +226,22 @@ class HistoryStore:
         runs = self.runs()
         return str(runs["run_id"].iloc[-1]) if len(runs) else None
 
+    def snapshot(self, run_id: str) -> Snapshot:
+        """The recorded reservations, costs and placements of a run."""
+        with closing(self.connect()) as con:
+            row = con.execute("SELECT expected_cost FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None:
+                known = [r[0] for r in con.execute("SELECT run_id FROM runs ORDER BY created_at, rowid")]
+                raise InputError(f"No run {run_id!r} in {str(self.path)!r}. Runs: {', '.join(known[-5:]) or 'none'}.")
+
+            def table(name: str) -> pd.DataFrame:
+                return pd.read_sql_query(f"SELECT * FROM {name} WHERE run_id = ?", con, params=(run_id,)).drop(
+                    columns="run_id")
+
+            return Snapshot(run_id, float(row[0] or 0.0), table("reservations"), table("costs"), table("placements"))
+
     def diff(self, run_a: str | None = None, run_b: str | None = None) -> PlanDiff:
-        """What changed between two runs (default: the last two)."""
+        """What changed between two runs (default: the last two; with one run id, from it to the last)."""
         runs = self.runs()["run_id"].tolist()
         if run_a is None and run_b is None:
             if len(runs) < 2:
@@ -234,32 +249,57 @@ class HistoryStore:
             run_a, run_b = runs[-2], runs[-1]
         elif run_b is None:
             run_b = runs[-1] if runs else None
-        for run in (run_a, run_b):
-            if run not in runs:
-                raise InputError(f"No run {run!r} in {str(self.path)!r}. Runs: {', '.join(runs[-5:]) or 'none'}.")
-        with closing(self.connect()) as con:
-            def table(name: str, run: str) -> pd.DataFrame:
-                return pd.read_sql_query(f"SELECT * FROM {name} WHERE run_id = ?", con, params=(run,)).drop(
-                    columns="run_id")
+        return diff_snapshots(self.snapshot(str(run_a)), self.snapshot(str(run_b)))
 
-            res = table("reservations", run_a).merge(table("reservations", run_b), on="pool", how="outer",
-                                                      suffixes=("_a", "_b"))
-            costs = table("costs", run_a).merge(table("costs", run_b), on=["cloud", "mode"], how="outer",
-                                                 suffixes=("_a", "_b"))
-            place = table("placements", run_a).merge(table("placements", run_b), on=["workload", "replica"],
-                                                      how="outer", suffixes=("_a", "_b"))
-            totals = {run: con.execute("SELECT expected_cost FROM runs WHERE run_id = ?", (run,)).fetchone()[0]
-                      for run in (run_a, run_b)}
-        res = res.assign(change=res["reserve_b"].fillna(0) - res["reserve_a"].fillna(0))[
-            ["pool", "reserve_a", "reserve_b", "change", "total_reserved_a", "total_reserved_b"]]
-        costs = costs.fillna({"cost_a": 0.0, "cost_b": 0.0})
-        costs = costs.assign(change=costs["cost_b"] - costs["cost_a"]).sort_values(["cloud", "mode"])
-        moved_mask = (place["cloud_a"].fillna("") != place["cloud_b"].fillna("")) | (
-            place["region_a"].fillna("") != place["region_b"].fillna(""))
-        moved = place.loc[moved_mask, ["workload", "replica", "cloud_a", "region_a", "cloud_b", "region_b"]]
-        return PlanDiff(run_a, run_b, res.sort_values("pool").reset_index(drop=True), costs.reset_index(drop=True),
-                        moved.sort_values(["workload", "replica"]).reset_index(drop=True),
-                        float(totals[run_a] or 0.0), float(totals[run_b] or 0.0))
+
+@dataclass
+class Snapshot:
+    """What a diff compares of one run: its total and its per-pool, per-cost and per-replica rows."""
+
+    run_id: str
+    total: float
+    reservations: pd.DataFrame
+    costs: pd.DataFrame
+    placements: pd.DataFrame
+
+
+def snapshot_of(plan: WeeklyPlan) -> Snapshot:
+    """The :class:`Snapshot` of a plan that is not recorded (yet)."""
+    s = plan.summary
+    reservations = pd.DataFrame(s["pools"], columns=list(RESERVATION_FIELDS))
+    costs = pd.DataFrame(s["by_cloud_mode"], columns=["cloud", "mode", "cost"])
+    if plan.placement is not None and plan.placement.success:
+        placements = plan.placement.assignments[list(PLACEMENT_FIELDS)]
+    else:
+        placements = pd.DataFrame(columns=list(PLACEMENT_FIELDS))
+    return Snapshot(s["run_id"], float(s["totals"]["expected_cost"] or 0.0), reservations, costs, placements)
+
+
+def diff_snapshots(a: Snapshot, b: Snapshot) -> PlanDiff:
+    """What changed from ``a`` to ``b``."""
+    res = a.reservations.merge(b.reservations, on="pool", how="outer", suffixes=("_a", "_b"))
+    res = res.assign(change=res["reserve_b"].fillna(0) - res["reserve_a"].fillna(0))[
+        ["pool", "reserve_a", "reserve_b", "change", "total_reserved_a", "total_reserved_b"]]
+    costs = a.costs.merge(b.costs, on=["cloud", "mode"], how="outer", suffixes=("_a", "_b"))
+    costs = costs.fillna({"cost_a": 0.0, "cost_b": 0.0})
+    costs = costs.assign(change=costs["cost_b"] - costs["cost_a"]).sort_values(["cloud", "mode"])
+    moved = _moved(a.placements, b.placements)
+    return PlanDiff(a.run_id, b.run_id, res.sort_values("pool").reset_index(drop=True),
+                    costs.reset_index(drop=True), moved, a.total, b.total)
+
+
+def _moved(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Workloads whose replicas' clouds and regions changed (replicas are interchangeable, so
+    a workload moved when the multiset of its replicas' locations changed)."""
+    def where(frame: pd.DataFrame) -> pd.Series:
+        if not len(frame):
+            return pd.Series(dtype=object)
+        place = frame["cloud"].astype(str) + "/" + frame["region"].astype(str)
+        return place.groupby(frame["workload"]).agg(lambda s: ", ".join(sorted(s)))
+
+    both = pd.concat({"from": where(a), "to": where(b)}, axis=1).fillna("(not placed)")
+    moved = both[both["from"] != both["to"]].rename_axis("workload").reset_index()
+    return moved.sort_values("workload").reset_index(drop=True)[["workload", "from", "to"]]
 
 
 def _plain(row: tuple) -> tuple:

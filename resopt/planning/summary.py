@@ -182,6 +182,7 @@ def summarize(plan: WeeklyPlan, steps: dict[str, dict[str, Any]], price_warnings
         "steps": {k: {kk: (_number(vv) if isinstance(vv, float) else vv) for kk, vv in v.items()}
                   for k, v in steps.items()},
         "warnings": warnings,
+        "previous": None,
     }
 
 

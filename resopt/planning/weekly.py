@@ -63,6 +63,8 @@ class WeeklyPlan:
         The policy in force, defaults filled in.
     inputs : PlanInputs
         The tables planned on (prices before discounts).
+    diff : PlanDiff or None
+        What changed since the previous run in the history (``db``), when there is one.
     """
 
     forecast: Any
@@ -72,7 +74,7 @@ class WeeklyPlan:
     summary: dict[str, Any]
     policy: Policy
     inputs: PlanInputs
-    previous: dict[str, Any] | None = field(default=None)
+    diff: Any = field(default=None)
 
     @property
     def run_id(self) -> str:
@@ -260,12 +262,27 @@ def plan_week(
 
     plan = WeeklyPlan(forecast, reservations, placement, room, {}, pol, inputs)
     plan.summary = summarize(plan, steps, price_warnings, run_id=_run_id(created), created=created)
+    if db is not None:
+        _diff_against_last(plan, db)
     plan.summary["runtime_s"] = time.perf_counter() - started
     if plan.success and (out_path is not None or db is not None):
         t0 = time.perf_counter()
         write_outputs(plan, out_path, db)
         report("outputs", time.perf_counter() - t0)
     return plan
+
+
+def _diff_against_last(plan: WeeklyPlan, db: str | os.PathLike[str]) -> None:
+    """Set ``plan.diff`` and the summary's ``previous`` from the last recorded run, if any."""
+    from .history import HistoryStore, diff_snapshots, snapshot_of
+
+    store = HistoryStore(db)
+    last = store.last()
+    if last is None:
+        return
+    plan.diff = diff_snapshots(store.snapshot(last), snapshot_of(plan))
+    plan.summary["previous"] = {"run_id": last, "expected_cost": plan.diff.total_a,
+                                "change": plan.diff.total_b - plan.diff.total_a}
 
 
 def _run_id(created: datetime) -> str:
