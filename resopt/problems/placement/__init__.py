@@ -1,4 +1,4 @@
-"""Multi-cloud placement: workloads onto priced cloud offerings (DESIGN.md section 2).
+"""Multi-cloud placement: workloads onto priced cloud offerings (docs/design.md).
 
 - :mod:`.schema` validates the tables into arrays;
 - :mod:`.formulation` states the model once (pairs, costs, the MILP, result tables);

@@ -13,7 +13,7 @@ unplaced (only for workloads with a finite ``unplaced_penalty``)::
                 sum_p spend[p] y[p] (1[cloud(p) = c] - share) <= 0      (every cloud c)
                 y, u integer >= 0;  y[p] <= 1 for spread workloads
 
-This is the 0/1 model ``z[r, o, m]`` of DESIGN.md with the replicas of a
+This is the 0/1 model ``z[r, o, m]`` (docs/design.md) with the replicas of a
 workload aggregated, which is exact (they are identical) and much smaller.
 ``spend`` is the money paid (compute + egress); ``cost`` adds the carbon price.
 Pairs are generated in bulk: one boolean mask per workload *profile* (accelerator,
