@@ -336,7 +336,7 @@ def headroom(
     q = pd.Series(np.quantile(table.to_numpy(), quantile, axis=1, method="inverted_cdf"), index=table.index)
     reserved = reservations.set_index("pool")["total_reserved"].astype(float)
     idle = (reserved.reindex(q.index.get_level_values("pool")).to_numpy() - q.to_numpy()).clip(min=0)
-    mean_idle = pd.Series(idle, index=q.index).groupby(level="pool").mean()
+    mean_idle = pd.Series(idle, index=q.index).groupby(level="pool", observed=True).mean()
     rows = []
     for _, pool in pools.iterrows():
         name = str(pool["pool"]).strip()
