@@ -92,10 +92,10 @@ def write_outputs(plan: WeeklyPlan, out: Path | None, db: str | os.PathLike[str]
 
 def _write_files(plan: WeeklyPlan, folder: Path) -> None:
     forecast = plan.forecast.quantiles
-    forecast.to_csv(folder / "forecast.csv", index=False, float_format="%.6g")
-    plan.reservations.reservations.to_csv(folder / "reservations.csv", index=False, float_format="%.6g")
+    forecast.to_csv(folder / "forecast.csv", index=False, float_format="%.10g")
+    plan.reservations.reservations.to_csv(folder / "reservations.csv", index=False, float_format="%.10g")
     if plan.placement is not None:
-        plan.placement.assignments.to_csv(folder / "placement.csv", index=False, float_format="%.6g")
+        plan.placement.assignments.to_csv(folder / "placement.csv", index=False, float_format="%.10g")
     plan.headroom.to_csv(folder / "headroom.csv", index=False)
     (folder / "summary.json").write_text(json.dumps(plan.summary, indent=2) + "\n")
     (folder / "report.html").write_text(plan.report_html())

@@ -38,6 +38,7 @@ __all__ = ["plan_week", "WeeklyPlan", "headroom", "add_headroom"]
 #: Price columns each discount applies to.
 POOL_PRICES = ("reserved", "on_demand")
 OFFERING_PRICES = ("price_per_hour",)
+PLACEMENT_FILES = {"workloads": "workloads.csv", "offerings": "offerings.csv", "egress": "egress.csv"}
 RESERVATION_PRICE_COLUMNS = ("pool", "reserved", "on_demand", "spot", "spot_limit", "on_demand_limit",
                              "existing", "shortfall_penalty", "reserve_limit")
 
@@ -204,11 +205,7 @@ def plan_week(
     priced_pools = apply_discounts(pools, pol.discounts, POOL_PRICES, clouds)
     offerings = (apply_discounts(inputs.offerings, pol.discounts, OFFERING_PRICES, clouds)
                  if inputs.offerings is not None else None)
-    if inputs.workloads is not None:
-        known = set(pools["accelerator"].astype(str).str.strip())
-        if offerings is not None and "accelerator" in offerings.columns:
-            known |= set(offerings["accelerator"].astype(str).str.strip())
-        check_workload_accelerators(inputs.workloads, sorted(known))
+    _check_before_solving(inputs, pol, priced_pools, offerings)
 
     # 1. Forecast.
     t0 = time.perf_counter()
@@ -253,8 +250,7 @@ def plan_week(
                                         carbon_price=pol.carbon_price, time_limit=pol.time_limit,
                                         mip_gap=pol.mip_gap, seed=pol.seed)
         except InputError as exc:
-            raise _in_file(exc, {"workloads": "workloads.csv", "offerings": "offerings.csv",
-                                 "egress": "egress.csv"}) from None
+            raise _in_file(exc, PLACEMENT_FILES) from None
         steps["placement"] = _step(placement)
         report("placement", steps["placement"]["runtime_s"])
 
@@ -283,6 +279,29 @@ def _diff_against_last(plan: WeeklyPlan, db: str | os.PathLike[str]) -> None:
     plan.diff = diff_snapshots(store.snapshot(last), snapshot_of(plan))
     plan.summary["previous"] = {"run_id": last, "expected_cost": plan.diff.total_a,
                                 "change": plan.diff.total_b - plan.diff.total_a}
+
+
+def _check_before_solving(inputs: PlanInputs, pol: Policy, priced_pools: pd.DataFrame,
+                          offerings: pd.DataFrame | None) -> None:
+    """Validate every table before the first step runs, so bad input fails in the first second."""
+    from ..problems.placement.schema import validate_inputs
+    from ..problems.reservation.inputs import read_prices
+
+    try:
+        read_prices(priced_pools[[c for c in RESERVATION_PRICE_COLUMNS if c in priced_pools.columns]])
+    except InputError as exc:
+        raise _in_file(exc, {"prices": "pools.csv"}) from None
+    if inputs.workloads is None:
+        return
+    known = set(inputs.pools["accelerator"].astype(str).str.strip())
+    if offerings is not None and "accelerator" in offerings.columns:
+        known |= set(offerings["accelerator"].astype(str).str.strip())
+    check_workload_accelerators(inputs.workloads, sorted(known))
+    try:
+        validate_inputs(inputs.workloads, offerings, inputs.egress, budget=pol.budget,
+                        max_cloud_share=pol.max_cloud_share, carbon_price=pol.carbon_price)
+    except InputError as exc:
+        raise _in_file(exc, PLACEMENT_FILES) from None
 
 
 def _run_id(created: datetime) -> str:
