@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import resopt
+from resopt.cli import main
 from resopt.errors import InputError
 from resopt.examples import weekly_example
 from resopt.planning import weekly
@@ -241,7 +242,7 @@ def test_diff_names_moved_workloads(tmp_path):
     ("unknown_policy_key", "Unknown key 'servce_level' in policy.yaml (did you mean 'service_level'?)"),
     ("bad_timestamp", "yesterday"),
 ])
-def test_bad_input_exits_2_with_a_precise_message(tmp_path, case, message):
+def test_bad_input_exits_2_with_a_precise_message(tmp_path, capsys, case, message):
     folder = small_inputs(tmp_path / "in")
     if case == "missing_file":
         (folder / "pools.csv").unlink()
@@ -265,12 +266,20 @@ def test_bad_input_exits_2_with_a_precise_message(tmp_path, case, message):
         usage = pd.read_csv(folder / "usage.csv")
         usage.loc[5, "timestamp"] = "yesterday"
         usage.to_csv(folder / "usage.csv", index=False)
-    proc = run_cli("plan", str(folder), "--out", str(tmp_path / "out"), "--db", str(tmp_path / "h.sqlite"))
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    assert message in proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    code = main(["plan", str(folder), "--out", str(tmp_path / "out"), "--db", str(tmp_path / "h.sqlite")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1  # one line, before any step ran
     assert not (tmp_path / "out").exists()
+
+
+def test_bad_input_through_the_real_command_has_no_traceback(tmp_path):
+    folder = small_inputs(tmp_path / "in")
+    (folder / "policy.yaml").write_text("scenarios: [1, 2]\n")
+    proc = run_cli("plan", str(folder), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "scenarios" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_infeasible_plan_exits_3_with_its_diagnosis(tmp_path):
