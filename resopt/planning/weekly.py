@@ -351,11 +351,17 @@ def headroom(
     >>> headroom(scen, res, pools, None, 0.9)[["pool", "headroom_gpus"]].to_dict("records")
     [{'pool': 'p', 'headroom_gpus': 3}]
     """
-    table = scenarios.pivot_table(index=["pool", "hour"], columns="scenario", values="demand", observed=True)
-    q = pd.Series(np.quantile(table.to_numpy(), quantile, axis=1, method="inverted_cdf"), index=table.index)
+    pool_codes, pool_names = pd.factorize(scenarios["pool"].astype(str), sort=True)
+    hour_codes, _ = pd.factorize(scenarios["hour"], sort=True)
+    scen_codes, scen_names = pd.factorize(scenarios["scenario"], sort=True)
+    shape = (len(pool_names), int(hour_codes.max()) + 1 if len(hour_codes) else 0, len(scen_names))
+    demand = np.full(shape, np.nan)
+    demand[pool_codes, hour_codes, scen_codes] = scenarios["demand"].to_numpy(dtype=np.float64)
+    q = np.nanquantile(demand, quantile, axis=2, method="inverted_cdf") if demand.size else demand[..., 0]
     reserved = reservations.set_index("pool")["total_reserved"].astype(float)
-    idle = (reserved.reindex(q.index.get_level_values("pool")).to_numpy() - q.to_numpy()).clip(min=0)
-    mean_idle = pd.Series(idle, index=q.index).groupby(level="pool", observed=True).mean()
+    total = reserved.reindex(pool_names).to_numpy()[:, None]
+    mean_idle = pd.Series(np.nanmean(np.clip(total - q, 0.0, None), axis=1) if q.size else [],
+                          index=pool_names, dtype=np.float64)
     rows = []
     for _, pool in pools.iterrows():
         name = str(pool["pool"]).strip()
