@@ -351,13 +351,16 @@ def headroom(
     >>> headroom(scen, res, pools, None, 0.9)[["pool", "headroom_gpus"]].to_dict("records")
     [{'pool': 'p', 'headroom_gpus': 3}]
     """
-    pool_codes, pool_names = pd.factorize(scenarios["pool"].astype(str), sort=True)
+    pool_codes, pool_names = pd.factorize(scenarios["pool"], sort=True)
+    pool_names = pd.Index(pool_names).astype(str)
     hour_codes, _ = pd.factorize(scenarios["hour"], sort=True)
     scen_codes, scen_names = pd.factorize(scenarios["scenario"], sort=True)
     shape = (len(pool_names), int(hour_codes.max()) + 1 if len(hour_codes) else 0, len(scen_names))
     demand = np.full(shape, np.nan)
     demand[pool_codes, hour_codes, scen_codes] = scenarios["demand"].to_numpy(dtype=np.float64)
-    q = np.nanquantile(demand, quantile, axis=2, method="inverted_cdf") if demand.size else demand[..., 0]
+    # np.nanquantile loops in Python; it is needed only when pools have different scenario sets.
+    quantile_of = np.nanquantile if np.isnan(demand).any() else np.quantile
+    q = quantile_of(demand, quantile, axis=2, method="inverted_cdf") if demand.size else demand[..., 0]
     reserved = reservations.set_index("pool")["total_reserved"].astype(float)
     total = reserved.reindex(pool_names).to_numpy()[:, None]
     mean_idle = pd.Series(np.nanmean(np.clip(total - q, 0.0, None), axis=1) if q.size else [],
