@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import resopt
 from resopt.errors import BackendUnavailableError, InputError
 from resopt.planning import forecast_arrays, synthetic_fleet, synthetic_usage
-from resopt.planning.methods import _nanmedian_last, backtest_arrays
+from resopt.planning.methods import AUTO_MARGIN, _nanmedian_last, backtest_arrays
 from resopt.planning.usage import fill_gaps, read_usage
 
 matplotlib.use("Agg")
@@ -51,8 +51,10 @@ def test_scenario_mean_recovers_profile_and_trend():
     fc = forecast_arrays(usage[:, : weeks * WEEK], method="seasonal", scenarios=300)
     mean = fc.scenarios.mean(axis=1)
     future = truth[:, weeks * WEEK:]
-    # Level and trend: next week's total within 3% of the truth (a lookback would be ~8% low).
-    assert np.abs(mean.sum(axis=1) / future.sum(axis=1) - 1).max() < 0.03
+    # Level and trend: next week's total within 4% of the truth, 2% on average (a 7-day
+    # lookback is ~8% low); the level is the median of the last 12 hours, about 2% noise here.
+    total_error = np.abs(mean.sum(axis=1) / future.sum(axis=1) - 1)
+    assert total_error.max() < 0.04 and total_error.mean() < 0.02
     # The hour-of-week profile: with 5% hourly noise and ~3 effective weeks, about 3% per hour.
     assert np.sqrt(np.mean((mean / future - 1) ** 2)) < 0.04
     # Growth across the week: the second half / first half ratio matches (1 + g)^(1/2).
@@ -120,7 +122,8 @@ def test_auto_picks_per_pool_by_held_out_crps():
     fleet = synthetic_fleet(8, weeks=4, seed=4)
     fc = forecast_arrays(fleet.used, method="auto", scenarios=60)
     tables = {m: backtest_arrays(fleet.used, m, scenarios=60) for m in ("seasonal", "seasonal_naive")}
-    expected = np.where(tables["seasonal_naive"]["crps"] < tables["seasonal"]["crps"], "seasonal_naive", "seasonal")
+    clearly = tables["seasonal_naive"]["crps"] < (1 - AUTO_MARGIN) * tables["seasonal"]["crps"]
+    expected = np.where(clearly, "seasonal_naive", "seasonal")
     assert list(fc.method) == list(expected)
     for p, name in enumerate(expected):
         assert fc.backtest.loc[p, "crps"] == pytest.approx(tables[name].loc[p, "crps"])

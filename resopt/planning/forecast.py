@@ -19,7 +19,7 @@ import pandas as pd
 from .._validate import check_scalar
 from ..errors import InputError
 from ..result import render_html, render_text, stopwatch
-from .methods import METHODS, ArrayForecast, forecast_arrays
+from .methods import METHODS, ArrayForecast, forecast_arrays, scenario_quantiles
 from .usage import UsageHistory, read_usage
 
 __all__ = ["forecast_demand", "ForecastResult", "forecast_arrays"]
@@ -87,7 +87,7 @@ class ForecastResult:
     @cached_property
     def quantiles(self) -> pd.DataFrame:
         P, S, H = self.arrays.scenarios.shape
-        q = np.quantile(self.arrays.scenarios, [0.05, 0.5, 0.95], axis=1)
+        q = scenario_quantiles(self.arrays.scenarios, [0.05, 0.5, 0.95])
         return pd.DataFrame({
             "pool": np.repeat(np.array(self.pools, dtype=object), H),
             "timestamp": self.future[np.tile(np.arange(H), P)],
@@ -178,9 +178,9 @@ def forecast_demand(usage: Any, *, horizon_hours: int = 168, scenarios: int = 20
         ``"seasonal"``: hour-of-week profile x robust level x damped trend, with a block
         bootstrap of the method's past errors by whole days; ``"seasonal_naive"``: next
         week repeats the last one; ``"mstl"``: statsforecast's MSTL (needs
-        ``resopt[forecast]``); ``"auto"``: per pool, whichever of ``"seasonal"`` and
-        ``"seasonal_naive"`` forecast the held-out last week better. See
-        :mod:`resopt.planning.methods`.
+        ``resopt[forecast]``); ``"auto"``: per pool, ``"seasonal"`` unless
+        ``"seasonal_naive"`` forecast the held-out last week clearly better (a mean
+        pinball loss at least 25% lower). See :mod:`resopt.planning.methods`.
 
     Returns
     -------

@@ -9,11 +9,12 @@ Each pool is one of four kinds, mixed in a fleet:
     hourly AR(1) noise (3-8%) and short spikes (a few hours at +30-100%, about one
     every two weeks).
 ``training``
-    A small base load plus large jobs that start and end: each job holds a fixed
-    number of GPUs (a multiple of 8) for days to weeks, so the usage moves in
-    steps; little cycle, little noise.
+    A queue of smaller jobs that keeps 30-60% of the pool busy (a little noise and
+    cycle) plus large jobs that start and end: each holds a fixed number of GPUs (a
+    multiple of 8) for one to several weeks (log-normal, median 7-21 days, about one
+    start every 2-6 weeks), so the usage moves in steps.
 ``mixed``
-    An inference pool that also runs training jobs on top.
+    An inference pool that also runs training jobs on top (median 5-14 days).
 ``quiet``
     Mostly idle: a few GPUs used now and then by short jobs (0 most hours).
 
@@ -186,15 +187,15 @@ def _inference(rng: np.random.Generator, hours: int) -> np.ndarray:
 
 def _training(rng: np.random.Generator, hours: int) -> np.ndarray:
     size = rng.uniform(64, 1024)
-    base = size * rng.uniform(0.1, 0.5) * _cycles(rng, hours, (0.0, 0.1), (0.0, 0.1))
-    base *= _noise(rng, hours, rng.uniform(0.01, 0.04))
-    return base + _jobs(rng, hours, rng.uniform(0.3, 1.0), size, rng.uniform(3, 12))
+    base = size * rng.uniform(0.3, 0.6) * _cycles(rng, hours, (0.0, 0.1), (0.0, 0.1))
+    base *= _level_walk(rng, hours, rng.uniform(0.005, 0.015)) * _noise(rng, hours, rng.uniform(0.02, 0.05))
+    return base + _jobs(rng, hours, rng.uniform(1 / 6, 1 / 2), size * 0.6, rng.uniform(7, 21))
 
 
 def _mixed(rng: np.random.Generator, hours: int) -> np.ndarray:
     serving = _inference(rng, hours)
-    return serving + _jobs(rng, hours, rng.uniform(0.2, 0.7), float(serving.mean()) * rng.uniform(0.3, 1.0),
-                           rng.uniform(3, 10))
+    return serving + _jobs(rng, hours, rng.uniform(0.2, 0.5), float(serving.mean()) * rng.uniform(0.3, 0.8),
+                           rng.uniform(5, 14))
 
 
 def _quiet(rng: np.random.Generator, hours: int) -> np.ndarray:
