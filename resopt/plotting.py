@@ -58,6 +58,14 @@ def _mode_order(modes: Any) -> list[str]:
     return known + sorted(set(modes) - set(known))
 
 
+def _category_ticks(ax: Any, positions: np.ndarray, labels: Any) -> None:
+    """Label bars at ``positions``; slanted when the labels would not fit side by side."""
+    labels = [str(label) for label in labels]
+    slant = len(labels) * max((len(label) for label in labels), default=0) > 48
+    ax.set_xticks(positions, labels, rotation=30 if slant else 0, ha="right" if slant else "center",
+                  rotation_mode="anchor" if slant else "default")
+
+
 def _stacked_bars(ax: Any, table: pd.DataFrame, colours: Mapping[str, str]) -> None:
     """One bar per row of ``table``, stacked over its columns, one container per column."""
     bottom = np.zeros(len(table))
@@ -67,8 +75,7 @@ def _stacked_bars(ax: Any, table: pd.DataFrame, colours: Mapping[str, str]) -> N
         ax.bar(positions, values, bottom=bottom, label=str(column).replace("_", " "),
                color=colours.get(str(column)), edgecolor="white", linewidth=0.5)
         bottom += values
-    ax.set_xticks(positions, [str(label) for label in table.index], rotation=30 if len(table) > 4 else 0,
-                  ha="right" if len(table) > 4 else "center")
+    _category_ticks(ax, positions, table.index)
 
 
 def forecast_fan(history: pd.DataFrame, quantiles: pd.DataFrame, *, ax: Any = None, title: str = "",
@@ -164,8 +171,7 @@ def core_assignment_bars(devices: pd.DataFrame, *, ax: Any = None, max_devices: 
     ax.bar(positions, shown["assigned"].astype(float), width=0.5, color=MODE_COLORS["reserved"], label="assigned")
     ax.plot(positions, shown["demand"].astype(float), linestyle="none", marker="_", markersize=28,
             markeredgewidth=2.5, color="black", label="demand")
-    ax.set_xticks(positions, [str(label) for label in shown.index],
-                  rotation=30 if len(shown) > 8 else 0, ha="right" if len(shown) > 8 else "center")
+    _category_ticks(ax, positions, shown.index)
     ax.set_xlim(-0.6, len(shown) - 0.4)
     ax.set_ylabel("cores")
     ax.set_title(title)
@@ -314,8 +320,7 @@ def policy_comparison(table: pd.DataFrame, metric: str = "mean_waiting", *, ax: 
     bars = ax.bar(positions, values, color=np.where(best, MODE_COLORS["reserved"], "#9fb3c8"), edgecolor="#323f4b",
                   linewidth=0.5, label=metric)
     ax.bar_label(bars, labels=[f"{v:.3g}" for v in values], fontsize="small", padding=2)
-    ax.set_xticks(positions, [str(p) for p in table.index], rotation=20 if len(values) > 4 else 0,
-                  ha="right" if len(values) > 4 else "center")
+    _category_ticks(ax, positions, table.index)
     ax.set_ylabel(metric.replace("_", " "))
     winners = ", ".join(str(p) for p, b in zip(table.index, best) if b)
     direction = "higher" if higher else "lower"
