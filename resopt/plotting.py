@@ -35,10 +35,21 @@ __all__ = [
     "gpus_by_region",
     "demand_distribution",
     "policy_comparison",
+    "savings_curve",
+    "cost_by_cloud_mode",
+    "coverage_utilization",
 ]
 
 #: Colour of each purchase mode (Okabe-Ito palette: distinguishable with colour blindness).
 MODE_COLORS = {"reserved": "#0072B2", "on_demand": "#E69F00", "spot": "#009E73", "shortfall": "#D55E00"}
+_LINE = "#1a1a1a"
+
+#: How :func:`savings_curve` marks each flagged level: (curve column, legend label, marker, colour).
+_CURVE_MARKS = (
+    ("optimum", "chosen", "o", MODE_COLORS["reserved"]),
+    ("cost_optimum", "cost optimum", "D", MODE_COLORS["spot"]),
+    ("knee", "knee", "^", MODE_COLORS["shortfall"]),
+)
 
 #: Metrics of :func:`resopt.compare_policies` where more is better (all others: less is better).
 HIGHER_IS_BETTER = frozenset({"utilization"})
@@ -79,7 +90,7 @@ def _stacked_bars(ax: Any, table: pd.DataFrame, colours: Mapping[str, str]) -> N
 
 
 def forecast_fan(history: pd.DataFrame, quantiles: pd.DataFrame, *, ax: Any = None, title: str = "",
-                 history_hours: int | None = 672, units: str = "units") -> Any:
+                 history_hours: int | None = 672, units: str = "units", reserved: float | None = None) -> Any:
     """History, forecast median and 90% band of one pool; return the Axes.
 
     Parameters
@@ -91,6 +102,9 @@ def forecast_fan(history: pd.DataFrame, quantiles: pd.DataFrame, *, ax: Any = No
         ``timestamp``, ``p05``, ``p50``, ``p95`` (and optionally ``mean``).
     history_hours : int or None
         Show only the last this many hours of history (None: all).
+    reserved : float, optional
+        The reserved level (total units), drawn across history and forecast as a
+        dashed line labelled ``reserved: <level>``.
 
     Examples
     --------
@@ -115,6 +129,8 @@ def forecast_fan(history: pd.DataFrame, quantiles: pd.DataFrame, *, ax: Any = No
     ax.fill_between(x, quantiles["p05"].to_numpy(dtype=float), quantiles["p95"].to_numpy(dtype=float),
                     color="tab:blue", alpha=0.25, linewidth=0, label="90% band")
     ax.plot(x, quantiles["p50"].to_numpy(dtype=float), color="tab:blue", linewidth=1.2, label="forecast median")
+    if reserved is not None and np.isfinite(reserved):
+        ax.axhline(float(reserved), color="#D55E00", linestyle="--", linewidth=1.2, label=f"reserved: {reserved:g}")
     ax.set_ylabel(units)
     ax.set_ylim(bottom=0)
     if title:
@@ -326,4 +342,167 @@ def policy_comparison(table: pd.DataFrame, metric: str = "mean_waiting", *, ax: 
     direction = "higher" if higher else "lower"
     ax.set_title(f"{metric} by policy ({direction} is better; best: {winners})")
     ax.margins(y=0.15)
+    return ax
+
+
+def _usd_axis(axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+
+
+def savings_curve(curve: pd.DataFrame, ax: Any = None) -> Any:
+    """Expected cost against new reserved units, with the decision's landmarks marked.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        ``ReservationResult.curve(pool)``: ``reserve``, ``expected_cost`` and the flags
+        ``optimum``, ``cost_optimum``, ``service_floor`` and ``knee`` (``pool`` is used
+        for the title when present). Levels whose cost is infinite (demand cannot be
+        met) are left out of the line.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib Axes
+        The cost line is labelled ``expected cost``; the chosen level, the cost optimum
+        and the knee are markers labelled with their level (``chosen: 61``); the
+        service-level floor is a dashed vertical line (``service-level floor: 61``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import resopt
+    >>> demand = {"pool": ["h100"] * 4, "hour": [0, 1, 2, 3], "demand": [2, 4, 4, 8]}
+    >>> prices = {"pool": ["h100"], "reserved": [1.0], "on_demand": [2.5]}
+    >>> curve = resopt.size_reservations(demand, prices).curve("h100", levels=range(0, 9))
+    >>> ax = savings_curve(curve)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['expected cost', 'chosen: 4', 'cost optimum: 4', 'knee: 4']
+    """
+    frame = as_frame(curve, "the savings curve")
+    require_columns(frame, "the savings curve", ["reserve", "expected_cost", "optimum", "cost_optimum",
+                                                 "service_floor", "knee"])
+    ax = _axes(ax, (6.0, 3.6))
+    x = frame["reserve"].to_numpy(dtype=float)
+    cost = frame["expected_cost"].to_numpy(dtype=float)
+    finite = np.isfinite(cost)
+    ax.plot(x[finite], cost[finite], color=_LINE, linewidth=1.5, label="expected cost")
+    for column, label, marker, color in _CURVE_MARKS:
+        rows = np.flatnonzero(frame[column].to_numpy(dtype=bool) & finite)
+        if rows.size:
+            at = rows[0]
+            ax.plot([x[at]], [cost[at]], linestyle="none", marker=marker, markersize=8, color=color,
+                    markeredgecolor=_LINE, label=f"{label}: {x[at]:g}", zorder=3)
+    floors = np.flatnonzero(frame["service_floor"].to_numpy(dtype=bool))
+    if floors.size:
+        level = x[floors[0]]
+        ax.axvline(level, color=MODE_COLORS["on_demand"], linestyle="--", linewidth=1.2,
+                   label=f"service-level floor: {level:g}")
+    ax.set_xlabel("new reserved units")
+    ax.set_ylabel("expected cost (USD)")
+    _usd_axis(ax.yaxis)
+    if "pool" in frame.columns and len(frame):
+        ax.set_title(f"{frame['pool'].iloc[0]}: cost against reserved units")
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
+
+
+def cost_by_cloud_mode(table: pd.DataFrame, ax: Any = None) -> Any:
+    """Stacked bars of expected cost: one bar per cloud, one stack per purchase mode.
+
+    Parameters
+    ----------
+    table : DataFrame or list of records
+        Long table with ``cloud``, ``mode`` and ``cost`` (USD), e.g. the ``by_cloud_mode``
+        list of a weekly plan's summary. Rows with the same cloud and mode are added.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib Axes
+        One bar container per mode (labelled with the mode), clouds in alphabetical order
+        on the x axis, modes stacked reserved, on-demand, spot, shortfall, then any other.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> table = [{"cloud": "aws", "mode": "reserved", "cost": 60.0},
+    ...          {"cloud": "aws", "mode": "on_demand", "cost": 40.0},
+    ...          {"cloud": "gcp", "mode": "spot", "cost": 25.0}]
+    >>> ax = cost_by_cloud_mode(table)
+    >>> [(c.get_label(), [float(b.get_height()) for b in c]) for c in ax.containers]
+    [('reserved', [60.0, 0.0]), ('on demand', [40.0, 0.0]), ('spot', [0.0, 25.0])]
+    """
+    frame = as_frame(pd.DataFrame(table) if isinstance(table, list) else table, "the cost table")
+    require_columns(frame, "the cost table", ["cloud", "mode", "cost"])
+    ax = _axes(ax, (6.0, 3.6))
+    wide = (frame.assign(cost=pd.to_numeric(frame["cost"], errors="coerce").fillna(0.0))
+            .pivot_table(index="cloud", columns="mode", values="cost", aggfunc="sum", fill_value=0.0)
+            .sort_index())
+    wide = wide[_mode_order(wide.columns)]
+    _stacked_bars(ax, wide, MODE_COLORS)
+    bottom = wide.sum(axis=1).to_numpy(dtype=float)
+    clouds = [str(c) for c in wide.index]
+    for pos, total in enumerate(bottom):
+        ax.annotate(f"{total:,.0f}", (pos, total), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize="small")
+    ax.set_xlabel("cloud")
+    ax.set_ylabel("expected cost (USD)")
+    _usd_axis(ax.yaxis)
+    if len(clouds):
+        ax.set_ylim(0, 1.12 * max(float(bottom.max()), 1e-9))
+    ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
+
+
+def coverage_utilization(pools: pd.DataFrame, ax: Any = None) -> Any:
+    """Per pool: coverage and expected reserved utilization, as horizontal bars in percent.
+
+    Parameters
+    ----------
+    pools : DataFrame or list of records
+        ``pool``, ``coverage`` (share of demand-hours served by reserved capacity alone)
+        and ``reserved_utilization`` (share of reserved unit-hours in use), both in [0, 1];
+        e.g. the ``pools`` list of a weekly plan's summary.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib Axes
+        Two bar containers, ``coverage`` and ``reserved utilization``; pools top to bottom
+        in the order given.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = coverage_utilization([{"pool": "a", "coverage": 0.4, "reserved_utilization": 0.9}])
+    >>> [(c.get_label(), [round(float(b.get_width()), 6) for b in c]) for c in ax.containers]
+    [('coverage', [40.0]), ('reserved utilization', [90.0])]
+    """
+    frame = as_frame(pd.DataFrame(pools) if isinstance(pools, list) else pools, "the pools table")
+    require_columns(frame, "the pools table", ["pool", "coverage", "reserved_utilization"])
+    ax = _axes(ax, (6.0, 0.45 * len(frame) + 1.2))
+    rows = np.arange(len(frame), dtype=float)
+    height = 0.38
+    for offset, column, color in ((-height / 2, "coverage", MODE_COLORS["reserved"]),
+                                  (height / 2, "reserved_utilization", MODE_COLORS["on_demand"])):
+        values = 100.0 * pd.to_numeric(frame[column], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        ax.barh(rows + offset, values, height=height, color=color, label=column.replace("_", " "))
+    ax.set_yticks(rows)
+    ax.set_yticklabels([str(p) for p in frame["pool"]])
+    ax.set_ylim(len(frame) - 0.5, -0.5)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("percent")
+    ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small", frameon=False)
     return ax
