@@ -140,7 +140,7 @@ def test_forecast_fan_draws_the_reserved_level_across_history_and_forecast():
     q = pd.DataFrame({"timestamp": [5, 6], "p05": [0.5, 0.5], "p50": [1.0, 1.5], "p95": [2.0, 2.5]})
     ax = plotting.forecast_fan(hist, q, reserved=2.5)
     line = _lines(ax)["reserved: 2.5"]
-    assert line.get_ydata().tolist() == [2.5, 2.5]
-    assert line.get_xdata().tolist() == [0, 1]  # axes coordinates: the whole width
+    assert list(line.get_ydata()) == [2.5, 2.5]
+    assert list(line.get_xdata()) == [0, 1]  # axes coordinates: the whole width
     assert "reserved: 2.5" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert not [name for name in _lines(plotting.forecast_fan(hist, q)) if name.startswith("reserved")]
