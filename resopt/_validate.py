@@ -480,7 +480,10 @@ def check_scalar(
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InputError(f"'{name}' must be a number. Got {value!r}.")
+        hint = ""
+        if isinstance(value, str) and pd.notna(pd.to_numeric(value, errors="coerce")):
+            hint = " (text, not a number; YAML reads 1e6 as text: write 1.0e+6)"
+        raise InputError(f"'{name}' must be a number. Got {_short(value)}{hint}.")
     try:
         v = float(value)
     except OverflowError:  # a Python int beyond float64

@@ -331,3 +331,310 @@ def test_a_yes_no_column_keeps_its_documented_spellings():
         assert place_workloads(w, offerings(), backend="heuristic").success
     with pytest.raises(InputError, match="'spot_ok' column of workloads must be true or false. Got 'maybe'"):
         place_workloads(workloads().assign(spot_ok=["yes", "maybe"]), offerings())
+
+
+# ----------------------------------------------------------------------------- hypothesis: mutated tables
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _near_misses(name: str) -> list[str]:
+    out = {name.upper(), name.title(), name.replace("_", "-"), name.replace("_", " "),
+           name[:-1] if name.endswith("s") else name + "s"}
+    out |= {name[:i] + name[i + 1] + name[i] + name[i + 2:] for i in range(len(name) - 1)}  # swaps
+    out |= {name[:i] + name[i + 1:] for i in range(len(name))}  # deletions
+    out.discard(name)
+    return sorted(n for n in out if n)
+
+
+def _honest(result) -> None:
+    """The property's other branch: a result that claims a plan has finite figures."""
+    if isinstance(result, Result):
+        if result.status in (Status.OPTIMAL, Status.FEASIBLE):
+            assert math.isfinite(result.objective)
+            if hasattr(result, "reservations"):
+                assert (result.reservations["reserve"] >= 0).all()
+                assert np.isfinite(result.reservations["expected_cost"].to_numpy(dtype=float)).all()
+            if hasattr(result, "x") and result.x is not None:
+                assert np.isfinite(result.x).all()
+        else:
+            assert not result.success
+    else:  # a simulation
+        assert all(math.isfinite(result.metrics[k]) for k in ("mean_waiting", "makespan"))
+
+
+@st.composite
+def mutated(draw):
+    name = draw(st.sampled_from(sorted(TABLES)))
+    make, run = TABLES[name]
+    frame = make()
+    kind = draw(st.sampled_from(["rename", "extreme", "boolean"]))
+    column = draw(st.sampled_from(list(frame.columns)))
+    if kind == "rename":
+        frame = frame.rename(columns={column: draw(st.sampled_from(_near_misses(column)))})
+    else:
+        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        column = draw(st.sampled_from(numeric))
+        row = draw(st.integers(0, len(frame) - 1))
+        value = True if kind == "boolean" else draw(st.sampled_from([1e300, -1e300, 1e16, 1e13, 2.0**63, 1e-300]))
+        frame = _with(make, column, row, value)
+    return name, kind, frame, run
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_a_mutated_table_gives_an_input_error_or_an_honest_result(case):
+    name, kind, frame, run = case
+    try:
+        result = run(frame)
+    except InputError:
+        return
+    assert kind != "boolean", f"a boolean in {name} was accepted"
+    _honest(result)
+
+
+# ----------------------------------------------------------------------------- the command line (subprocesses)
+
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+MODELS = Path(__file__).parents[1] / "models"
+PLACE = [str(MODELS / "placement" / "workloads.csv"), str(MODELS / "placement" / "catalog.csv")]
+EXAMPLE = str(MODELS / "core_assignment" / "worked_example.yaml")
+TASKS = str(MODELS / "scheduling" / "tasks.csv")
+
+
+def resopt_cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run ``python -m resopt`` in a new process: the real entry point, its streams and exit code."""
+    return subprocess.run([sys.executable, "-m", "resopt", *args], capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """Run the command line in this process (fast); an escaping exception would fail the test."""
+    import contextlib
+    import io
+
+    from resopt.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            code = exc.code
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess, code: int, message: str) -> None:
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("resopt: error: "), proc.stderr
+    assert message in lines[0], lines[0]
+
+
+def test_standard_output_of_place_starts_with_the_result_not_a_solver_banner(tmp_path):
+    out = tmp_path / "stdout.txt"
+    with open(out, "w") as fh:
+        proc = subprocess.run([sys.executable, "-m", "resopt", "place", *PLACE, "--backend", "highs"],
+                              stdout=fh, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert text.startswith("PlacementResult(placement)\n     status: optimal"), text[:200]
+    assert "HiGHS" not in text.split("backend")[0]
+
+
+def test_the_library_keeps_the_banner_off_standard_output_too():
+    code = ("import resopt; r = resopt.assign_cores({'capacity': [4, 2], 'demand': [3, 2]}, 5, backend='highs');"
+            "print(r.status)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout == "optimal\n", proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--output", "{tmp}/plan.txt"], "must end in .csv, .json or .parquet (got '.txt')"),
+        (["--output", "{tmp}/missing/plan.csv"], "The folder of the output"),
+        (["--output", "{tmp}"], "is a directory; give a file name in it"),
+        (["--output", "{tmp}/old.csv"], "already exists; pass --force"),
+    ],
+)
+def test_output_problems_are_found_before_solving(tmp_path, args, message):
+    (tmp_path / "old.csv").write_text("keep me\n")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    proc = run_cli("assign", EXAMPLE, *args)
+    assert_clean_error(proc, 2, message)
+    assert proc.stdout == ""  # nothing was solved
+    assert (tmp_path / "old.csv").read_text() == "keep me\n"
+
+
+def test_force_replaces_and_written_files_follow_the_umask(tmp_path):
+    old = tmp_path / "old.csv"
+    old.write_text("keep me\n")
+    assert run_cli("assign", EXAMPLE, "--output", str(old), "--force").returncode == 0
+    assert old.read_text().startswith("device,")
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
+        new = tmp_path / f"new{umask:o}.csv"
+        previous = os.umask(umask)
+        try:
+            proc = run_cli("assign", EXAMPLE, "--output", str(new))
+        finally:
+            os.umask(previous)
+        assert proc.returncode == 0, proc.stderr
+        assert (new.stat().st_mode & 0o777) == mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new2.csv", "new22.csv", "new77.csv", "old.csv"]
+
+
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    from resopt.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
+    assert main(["assign", EXAMPLE, "--output", str(tmp_path / "plan.parquet")]) == 2
+    err = capsys.readouterr().err
+    assert "needs the pyarrow package" in err and "pip install 'resopt[parquet]'" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_infeasible_run_leaves_the_old_file_and_says_so(tmp_path):
+    old = tmp_path / "plan.csv"
+    old.write_text("old plan\n")
+    proc = run_cli("assign", EXAMPLE, "--total", "9", "--output", str(old), "--force")
+    assert proc.returncode == 3
+    assert "not written (the existing file was not replaced)" in proc.stderr
+    assert old.read_text() == "old plan\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]
+
+
+@pytest.mark.parametrize(("signum", "code", "word"), [(signal.SIGTERM, 143, "terminated"),
+                                                      (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_while_writing_leaves_no_temporary_file_and_no_output(tmp_path, signum, code, word):
+    # The signal arrives while the temporary file exists (just before the rename).
+    script = (
+        "import os, sys, resopt.io as rio\n"
+        "real = rio.os.replace\n"
+        "def replace(src, dst):\n"
+        f"    os.kill(os.getpid(), {int(signum)})\n"
+        "    real(src, dst)\n"
+        "rio.os.replace = replace\n"
+        "from resopt.cli import main\n"
+        f"sys.exit(main(['assign', {EXAMPLE!r}, '--output', {str(tmp_path / 'plan.csv')!r}]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == code, proc.stderr
+    assert word in proc.stderr and "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_after_solving_exits_6_with_one_line(tmp_path, monkeypatch):
+    import resopt.io
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(resopt.io, "write_atomic", full)
+    proc = run_cli("assign", EXAMPLE, "--output", str(tmp_path / "plan.csv"))
+    assert_clean_error(proc, 6, f"could not write {str(tmp_path / 'plan.csv')!r}: No space left on device")
+
+
+def test_unreadable_inputs_are_one_line_errors(tmp_path):
+    # the real entry point once: one line, exit 2, no traceback
+    assert_clean_error(resopt_cli("assign", str(tmp_path)), 2, "is a directory, not a file")
+    assert_clean_error(run_cli("simulate", str(tmp_path)), 2, f"The tasks file {str(tmp_path)!r} is a directory")
+    assert_clean_error(run_cli("place", str(tmp_path / "none.csv"), PLACE[1]), 2, "does not exist")
+    binary = tmp_path / "tasks.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81garbage")
+    assert_clean_error(run_cli("simulate", str(binary)), 2, "could not be read as CSV")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert_clean_error(run_cli("simulate", str(empty)), 2, "is empty")
+    if os.geteuid() != 0:  # root reads everything
+        secret = tmp_path / "secret.yaml"
+        secret.write_text("total: 1\n")
+        secret.chmod(0)
+        assert_clean_error(run_cli("assign", str(secret)), 2, "cannot be read (permission denied)")
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("total: 5\nintger: false\ndevices:\n  - {device: a, capacity: 4, demand: 3}\n",
+         "has a key 'intger' that looks like a misspelling of 'integer'"),
+        ("total: 5\ninteger: 'no'\ndevices:\n  - {device: a, capacity: 4, demand: 3}\n",
+         "'integer' must be True or False. Got 'no' (a string"),
+        ("total: 5\ndevices:\n  - {device: a, capacity: yes, demand: 3}\n",
+         "'capacity' column of devices must be numeric, not true/false. Got True at row 'a'"),
+        ("total: 5\ndevices:\n  - {device: a, capacity: 4, demand: 3, weigth: 2}\n",
+         "devices has a column 'weigth' that looks like a misspelling of 'weight'"),
+        ("total: 1.0e+300\ndevices:\n  - {device: a, capacity: 4, demand: 3}\n", "'total' must be <= 1e12"),
+        ("total: 1e3\ndevices:\n  - {device: a, capacity: 4, demand: 3}\n",
+         "'total' must be a number. Got '1e3' (text, not a number; YAML reads 1e6 as text: write 1.0e+6)"),
+    ],
+)
+def test_bad_instance_files_exit_2_with_one_line(tmp_path, yaml_text, message):
+    path = tmp_path / "inst.yaml"
+    path.write_text(yaml_text)
+    assert_clean_error(run_cli("assign", str(path)), 2, message)
+
+
+def test_bad_tables_name_the_file_line(tmp_path):
+    tasks = tmp_path / "tasks.csv"
+    tasks.write_text("task,arrival,duration\na,0,1\nb,0,-1\n")
+    assert_clean_error(resopt_cli("simulate", str(tasks)), 2,
+                       f"'duration' column of tasks must be positive. Got -1 at line 3 of {str(tasks)!r}")
+    assert_clean_error(run_cli("simulate", str(tasks), "--output", str(tmp_path / "s.csv")), 2, "line 3")
+    assert not (tmp_path / "s.csv").exists()
+    catalog = tmp_path / "catalog.csv"
+    pd.read_csv(PLACE[1]).rename(columns={"capacity_gpus": "capacity_gpu"}).to_csv(catalog, index=False)
+    assert_clean_error(run_cli("place", PLACE[0], str(catalog)), 2,
+                       "offerings has a column 'capacity_gpu' that looks like a misspelling of 'capacity_gpus'")
+    dup = tmp_path / "dup.csv"
+    frame = pd.read_csv(PLACE[1])
+    pd.concat([frame, frame.iloc[[0]]]).to_csv(dup, index=False)
+    assert_clean_error(run_cli("place", PLACE[0], str(dup)), 2,
+                       f"twice, at lines 2 and {len(frame) + 2} of {str(dup)!r}")
+
+
+def test_machines_means_what_the_api_means():
+    proc = run_cli("simulate", TASKS, "--machines", "2.5")
+    with pytest.raises(InputError) as api:
+        simulate(pd.read_csv(TASKS), 2.5)
+    assert_clean_error(proc, 2, str(api.value))
+    three = run_cli("simulate", TASKS, "--machines", "3")
+    assert three.returncode == 0 and "machines=3)" in three.stdout
+
+
+def test_a_large_table_is_summarized_on_screen_and_written_in_full(tmp_path):
+    n = 500
+    tasks = tmp_path / "tasks.csv"
+    pd.DataFrame({"task": [f"t{i}" for i in range(n)], "arrival": np.arange(n) * 0.1,
+                  "duration": np.full(n, 1.0 / 3.0)}).to_csv(tasks, index=False)
+    out = tmp_path / "schedule.csv"
+    proc = run_cli("simulate", str(tasks), "--machines", "2", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"... {n - 20} more rows ({n} in all; all of them are in {out})" in proc.stdout
+    assert len(proc.stdout.splitlines()) < 60
+    text = out.read_text()
+    assert text.startswith("task,") and len(text.splitlines()) == n + 1
+    assert "0.333333333333\n" in text or ",0.333333333333," in text  # 12 significant digits
+    assert "0.3333333333333333" not in text
+    assert f"wrote {n} rows to {out}" in proc.stderr
+
+
+def test_version_and_help():
+    import resopt
+
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"resopt {resopt.__version__}"
+    text = run_cli("--help").stdout
+    for code in (0, 2, 3, 4, 5, 6, 130, 143):
+        assert f"\n  {code:>3}  " in text
+    assert "--force" in run_cli("place", "--help").stdout

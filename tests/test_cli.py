@@ -19,7 +19,8 @@ def test_assign_prints_the_plan_and_writes_the_table(tmp_path, capsys):
     assert main(["assign", EXAMPLE, "--output", str(out)]) == 0
     text = capsys.readouterr().out
     assert "status: optimal" in text and "dev-a" in text
-    table = pd.read_csv(out, index_col=0)
+    table = pd.read_csv(out)
+    assert table.columns[0] == "device" and table["device"].tolist() == ["dev-a", "dev-b"]
     assert table["assigned"].tolist() == [3.0, 2.0]
 
 
@@ -59,7 +60,7 @@ def test_simulate_compares_all_policies_and_writes_the_table(tmp_path, capsys):
     code = main(["simulate", str(SCHED / "tasks.csv"), "--machines", str(SCHED / "machines.csv"),
                  "--policy", "all", "--output", str(out)])
     assert code == 0
-    table = pd.read_csv(out, index_col=0)
+    table = pd.read_csv(out, index_col="policy")
     assert list(table.index) == ["round_robin", "least_connections", "weighted", "fcfs", "sjf", "srtf"]
     assert table.loc["round_robin", "mean_waiting"] == 0.8
     assert table["makespan"].eq(31).all()
@@ -92,7 +93,8 @@ def test_place_writes_assignments_and_prints_clouds(tmp_path, capsys):
     assert code == 0
     text = capsys.readouterr().out
     assert "status: optimal" in text and "share" in text
-    plan = pd.read_csv(out, index_col=0)
+    plan = pd.read_csv(out)
+    assert not any(c.startswith("Unnamed") for c in plan.columns)
     workloads = pd.read_csv(PLACE / "workloads.csv")
     assert set(plan["workload"]) <= set(workloads["workload"])
     assert plan["cost"].sum() == pytest.approx(47312.56, abs=0.01)  # the README's optimum
@@ -119,7 +121,7 @@ def test_reserve_writes_the_reservations(tmp_path, capsys):
     code = main(["reserve", str(RESERVE / "limits_demand.csv"), str(RESERVE / "limits_prices.csv"),
                  "--service-level", "0.8", "--safety-margin", "0.25", "--output", str(out)])
     assert code == 0
-    table = pd.read_csv(out, index_col=0)
+    table = pd.read_csv(out)
     assert table.set_index("pool")["reserve"].to_dict() == {"h100-us-east": 23, "l4-us-central": 15, "tpu-v5e-eu": 8}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 
@@ -150,16 +151,16 @@ def test_atomic_writes_leave_nothing_half_written(tmp_path):
     target = tmp_path / "out.csv"
     write_atomic(target, "old\n")
 
-    class Boom:
-        def to_csv(self):
+    class Boom(pd.DataFrame):
+        def to_csv(self, *args, **kwargs):
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        write_frame(Boom(), target)  # type: ignore[arg-type]
+        write_frame(Boom({"a": [1]}), target)
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
-    with pytest.raises(resopt.InputError, match=r"\.csv or \.parquet"):
-        write_frame(None, tmp_path / "out.txt")  # type: ignore[arg-type]
+    with pytest.raises(resopt.InputError, match=r"must end in \.csv, \.json or \.parquet"):
+        write_frame(pd.DataFrame(), tmp_path / "out.txt")
 
 
 def test_max_violation_measures_bounds_rows_and_integrality():
