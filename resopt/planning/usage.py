@@ -174,7 +174,8 @@ def _read_times(frame: pd.DataFrame) -> tuple[np.ndarray, Any]:
         parsed = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
     except (ValueError, TypeError):
         parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
-    ns = np.array(parsed.array.asi8, dtype=np.int64)
+    # pandas 3 parses strings at the resolution they carry (often microseconds): convert to ns.
+    ns = _ns(parsed.dt.tz_convert(None))
     bad = np.flatnonzero(pd.isna(parsed).to_numpy())
     if bad.size:
         # Try each failing value on its own (pandas gives up on a whole column for some mixes).
