@@ -7,7 +7,9 @@ per unit-hour for every hour (40% below on-demand), demand above them costs 1.0
 per unit-hour on demand. Levels compared:
 
 - ``hindsight``: the best whole level for the week that actually happened;
-- each forecast method: ``size_reservations`` (exact, whole units) on the
+- each forecast method (``auto``, ``seasonal``, ``seasonal_naive``; statsforecast's
+  ``mstl`` in a table of its own on the first ``--mstl-pools`` pools, being slow):
+  ``size_reservations`` (exact, whole units) on the
   forecast's 200 scenarios x 168 hours (the array entry point
   ``size_reservations_array``, which gives the same answer as the long table);
 - ``last7`` / ``last30``: the savings-maximizing level over the last 7 / 30 days
@@ -106,8 +108,8 @@ def histories(quick: bool, extra: list[str]) -> dict[str, np.ndarray]:
     out["fleet-1"] = synthetic_fleet(pools, weeks, seed=101).used
     out["fleet-2"] = synthetic_fleet(pools, weeks, seed=102).used
     if not quick:
-        for kind in ("inference", "training", "mixed"):
-            out[kind] = synthetic_fleet(30, weeks, seed=200 + len(out), kinds=kind).used
+        for seed, kind in enumerate(("inference", "training", "mixed"), start=203):
+            out[kind] = synthetic_fleet(30, weeks, seed=seed, kinds=kind).used
     return out
 
 
@@ -198,19 +200,16 @@ def main() -> None:
     parser.add_argument("--skip-regret", action="store_true")
     parser.add_argument("--usage", action="append", default=[], metavar="CSV",
                         help="also backtest this usage table (timestamp, pool, used); repeatable")
-    parser.add_argument("--methods", default=None, help="comma-separated (default: auto, seasonal, seasonal_naive, "
-                                                       "and mstl when statsforecast is installed)")
+    parser.add_argument("--methods", default="auto,seasonal,seasonal_naive", help="comma-separated")
+    parser.add_argument("--mstl-pools", type=int, default=12,
+                        help="MSTL (slow: ~1-2 s per pool and origin) runs on the first this many pools of each "
+                             "history, in a table of its own; 0 to skip")
     args = parser.parse_args()
-    if args.methods:
-        methods = args.methods.split(",")
-    else:
-        methods = ["auto", "seasonal", "seasonal_naive"]
-        try:
-            import statsforecast  # noqa: F401
-
-            methods.append("mstl")
-        except ImportError:
-            pass
+    methods = args.methods.split(",")
+    try:
+        import statsforecast  # noqa: F401
+    except ImportError:
+        args.mstl_pools = 0
     log(f"load average before: {os.getloadavg()}")
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 40)
@@ -227,6 +226,17 @@ def main() -> None:
         acc = [c for c in table.columns if ":" not in c and any(c.startswith(f"{m} ") for m in methods)]
         print(table[["history", *acc]].to_string(index=False, float_format="{:.3f}".format))
         print()
+        if args.mstl_pools:
+            small = {name: used[: args.mstl_pools] for name, used in histories(args.quick, args.usage).items()}
+            mstl = {}
+            for name, used in small.items():
+                log(f"mstl on history {name}: {used.shape[0]} pools")
+                mstl[name] = backtest_history(used, ["seasonal", "mstl"], args.scenarios)
+            table = regret_table(mstl, ["seasonal", "mstl"])
+            print(f"# regret with statsforecast's MSTL, first {args.mstl_pools} pools of each history")
+            cols = ["history", "pool-weeks", "mstl", "seasonal", *RULES, "mstl MASE", "mstl coverage90"]
+            print(table[cols].to_string(index=False, float_format="{:.4f}".format))
+            print()
     if not args.skip_speed:
         print("# speed (median wall seconds)")
         for label, seconds, goal in speed(args.repeats, args.quick):

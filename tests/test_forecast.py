@@ -392,3 +392,45 @@ def test_nanmedian_last_matches_numpy():
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
         expected = np.nanmedian(x, axis=-1)
     np.testing.assert_allclose(_nanmedian_last(x), expected)
+
+
+# ----------------------------------------------------------------------------- the block bootstrap
+
+
+@given(st.integers(1, 12), st.integers(1, 100), st.integers(0, 10**6))
+def test_bootstrap_replays_whole_days_from_origins_far_enough_back(usable, horizon, seed):
+    """errors[p, i - 1, k] = i marks the origin; the documented rule, checked hour by hour."""
+    from resopt.planning.methods import Draws, _bootstrap
+
+    M = 12
+    L = min(horizon, 24 * M)
+    errors = np.broadcast_to(np.arange(1, M + 1, dtype=float)[None, :, None], (2, M, L)).copy()
+    origins = np.array([usable, 0])
+    draws = Draws.make(seed, 30, horizon)
+    out = _bootstrap(errors, origins, horizon, draws)
+    assert (out[1] == 0).all()  # no usable origin: no error
+    used = out[0]  # (S, horizon): the origin each hour came from
+    days = -(-horizon // 24)
+    for s in range(30):
+        own = 1 + min(int(draws.origin[s] * usable), usable - 1)
+        for d in range(days):
+            block = used[s, 24 * d: 24 * d + 24]
+            assert (block == block[0]).all()  # a whole day from one origin
+            lead_day = min(d, usable - 1)
+            assert lead_day + 1 <= block[0] <= usable  # an origin with data that far ahead
+            if own >= lead_day + 1:
+                assert block[0] == own  # the scenario's own origin while it has data
+
+
+def test_bootstrap_takes_errors_at_the_right_lead():
+    from resopt.planning.methods import Draws, _bootstrap
+
+    M, horizon = 10, 72
+    errors = (100 * np.arange(1, M + 1)[:, None] + np.arange(horizon)[None, :])[None].astype(float)
+    out = _bootstrap(errors, np.array([M]), horizon, Draws.make(3, 50, horizon))[0]
+    origin = out // 100
+    np.testing.assert_array_equal(out - 100 * origin, np.tile(np.arange(horizon), (50, 1)))
+    # An origin whose history is too short for lead day 2 leaves lead day 2 to older origins.
+    short = _bootstrap(errors, np.array([2]), horizon, Draws.make(3, 50, horizon))[0]
+    np.testing.assert_array_equal(short[:, 48:] // 100, 2)  # the longest lead available: origin 2
+    np.testing.assert_array_equal(short[:, 48:] % 100, np.tile(np.arange(24, 48), (50, 1)))
