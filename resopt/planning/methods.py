@@ -88,6 +88,8 @@ FLOOR = 0.2
 SELECTION_QUANTILES = np.round(np.arange(0.1, 0.95, 0.1), 2)
 #: "auto" switches from "seasonal" to "seasonal_naive" only when that one's crps is lower by this share.
 AUTO_MARGIN = 0.25
+#: Scenarios behind the backtest's scores (fewer than the forecast's: the scores are means over hours).
+BACKTEST_SCENARIOS = 100
 #: Pools per chunk: bounds the memory of the error paths.
 CHUNK = 128
 
@@ -180,17 +182,20 @@ def _damped(hours: np.ndarray) -> np.ndarray:
     return -np.expm1(-rate * hours) / rate
 
 
-def _bootstrap(errors: np.ndarray, origins: np.ndarray, horizon: int, draws: Draws) -> np.ndarray:
-    """Scenario errors ``(pools, scenarios, horizon)`` from per-origin error paths.
+def _bootstrap(errors: np.ndarray, origins: np.ndarray, horizon: int, draws: Draws,
+               out: np.ndarray | None = None) -> np.ndarray:
+    """Scenario errors ``(pools, scenarios, horizon)`` from per-origin error paths (into ``out`` if given).
 
     ``errors[p, i - 1, k]`` is the error at lead ``k`` from origin ``i`` (``o_i = n - 24 i``),
     usable for ``k < 24 i`` and ``i <= origins[p]``.
     """
     P, M, L = errors.shape
     S = draws.origin.size
-    out = np.zeros((P, S, horizon))
+    if out is None:
+        out = np.empty((P, S, horizon))
     has = origins > 0
     if not has.any():
+        out[...] = 0.0
         return out
     # Whole days of errors as rows: by_day[p, i - 1, d] is origin i's error path on lead day d.
     days = -(-L // DAY)
@@ -231,11 +236,16 @@ class _Path:
     errors: np.ndarray  # (P, M, L)
     origins: np.ndarray  # (P,) usable past origins
 
-    def scenarios(self, horizon: int, draws: Draws) -> np.ndarray:
-        out = _bootstrap(np.nan_to_num(self.errors), self.origins, horizon, draws)
+    def scenarios(self, horizon: int, draws: Draws, out: np.ndarray | None = None) -> np.ndarray:
+        out = _bootstrap(np.nan_to_num(self.errors), self.origins, horizon, draws, out)
         out *= self.scale[:, None, :]
         out += self.point[:, None, :]
         return np.maximum(out, 0.0, out=out)
+
+
+def _floor(y: np.ndarray) -> np.ndarray:
+    """The least error scale per pool: ``FLOOR`` x the mean usage of the last 4 weeks (idle pools)."""
+    return FLOOR * np.nan_to_num(np.nanmean(y[:, -4 * WEEK:], axis=1)) + 1e-9
 
 
 def _seasonal_naive(y: np.ndarray, horizon: int) -> _Path:
@@ -249,7 +259,7 @@ def _seasonal_naive(y: np.ndarray, horizon: int) -> _Path:
     o, t, valid = _past_origins(n, M, L)
     base = o[:, None] - WEEK + (np.arange(L)[None, :] % WEEK)
     # Errors relative to the mean of the week the forecast repeats (usage grows, errors with it).
-    floor = FLOOR * np.nan_to_num(np.nanmean(y[:, -4 * WEEK:], axis=1)) + 1e-9
+    floor = _floor(y)
     cumulative = np.nancumsum(np.concatenate([np.zeros((P, 1)), y], axis=1), axis=1)
     past_scale = np.maximum((cumulative[:, o] - cumulative[:, np.maximum(o - WEEK, 0)]) / WEEK, floor[:, None])
     scale = np.maximum(np.nanmean(y[:, -WEEK:], axis=1), floor)
@@ -262,7 +272,6 @@ class _Seasonal:
     """The fitted parts of the ``seasonal`` method."""
 
     profile: np.ndarray  # (P, 168), position j is hour (t - n) mod 168
-    z: np.ndarray  # (P, n) deseasonalized
     level_at: np.ndarray  # (P, I + 1): median of z over the LEVEL_HOURS before o_i = n - 24 i, i = 0..I
     scale_at: np.ndarray  # (P, I + 1): the same over SCALE_HOURS (NaN-padded at the start), at least floor
     beta: np.ndarray  # (P,) log growth per hour
@@ -297,10 +306,9 @@ def _fit_seasonal(y: np.ndarray) -> _Seasonal:
     level_at = _nanmedian_last(z[:, ends[:, None] - LEVEL_HOURS + np.arange(LEVEL_HOURS)[None, :]])
     window = ends[:, None] - SCALE_HOURS + np.arange(SCALE_HOURS)[None, :]
     scale_at = _nanmedian_last(np.where(window >= 0, z[:, np.maximum(window, 0)], np.nan))
-    recent_mean = np.nanmean(y[:, -4 * WEEK:], axis=1) if n >= 4 * WEEK else np.nanmean(y, axis=1)
-    floor = FLOOR * np.nan_to_num(recent_mean) + 1e-9
+    floor = _floor(y)
     scale_at = np.maximum(np.nan_to_num(scale_at), floor[:, None])
-    return _Seasonal(profile, z, level_at, scale_at, _trend(daily, floor), floor, _first_index(y))
+    return _Seasonal(profile, level_at, scale_at, _trend(daily, floor), floor, _first_index(y))
 
 
 def _smooth_level(z: np.ndarray) -> np.ndarray:
@@ -417,7 +425,7 @@ def _simulate(y: np.ndarray, method: str, horizon: int, draws: Draws) -> np.ndar
     step = P if method == "mstl" else CHUNK
     for lo in range(0, P, step):
         block = y[lo:lo + step]
-        out[lo:lo + step] = _PATHS[method](block, horizon).scenarios(horizon, draws)
+        _PATHS[method](block, horizon).scenarios(horizon, draws, out[lo:lo + step])
     return out
 
 
@@ -447,7 +455,8 @@ def backtest_arrays(history: np.ndarray, method: str, *, scenarios: int = 200, s
     ``pinball_50`` and ``pinball_90`` (mean pinball loss of the 0.5 and 0.9
     quantiles, in units), ``coverage_90`` (share of held-out hours inside the 5-95%
     band), ``crps`` (mean pinball loss over the quantiles 0.1, ..., 0.9: the score
-    ``"auto"`` uses). Pools with fewer than 168 hours before the held-out week get NaN.
+    ``"auto"`` uses), from ``min(scenarios, 100)`` scenarios. Pools with fewer than
+    168 hours before the held-out week get NaN.
 
     Examples
     --------
@@ -468,7 +477,7 @@ def backtest_arrays(history: np.ndarray, method: str, *, scenarios: int = 200, s
     rows = np.flatnonzero(ok)
     if not rows.size:
         return table
-    draws = Draws.make(seed, scenarios, WEEK)
+    draws = Draws.make(seed, min(scenarios, BACKTEST_SCENARIOS), WEEK)
     sims = _simulate(train[rows], method, WEEK, draws)
     taus = np.concatenate([[0.05, 0.5, 0.9, 0.95], SELECTION_QUANTILES])
     q = scenario_quantiles(sims, taus)  # (taus, pools, hours)
