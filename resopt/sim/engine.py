@@ -47,37 +47,56 @@ def _check_policy(policy: Any) -> str:
 def _read_tasks(tasks: Any) -> _Tasks:
     df = as_frame(tasks, _TABLE)
     check_columns(df, _TABLE, ["task", "arrival", "duration"])
-    ids = df["task"].to_numpy()
-    missing = pd.isna(df["task"]).to_numpy()
-    if missing.any():
-        pos = int(np.flatnonzero(missing)[0])
-        raise InputError(
-            f"The 'task' column of {_TABLE} must not have missing values. "
-            f"Got {ids[pos]!r} at row {df.index[pos]!r}."
-        )
-    if not pd.Index(ids).is_unique:
+    column = df["task"]
+    ids = column.to_numpy()
+    if column.dtype.kind not in "iub":  # integer ids cannot be missing
+        missing = pd.isna(column).to_numpy()
+        if missing.any():
+            pos = int(np.flatnonzero(missing)[0])
+            raise InputError(
+                f"The 'task' column of {_TABLE} must not have missing values. "
+                f"Got {ids[pos]!r} at row {df.index[pos]!r}."
+            )
+    increasing = column.dtype.kind in "iu" and bool(np.all(ids[1:] > ids[:-1]))
+    if not increasing and not pd.Index(ids).is_unique:
         check_unique(ids, _TABLE, "task", df)
     arrival = numeric_column(df, _TABLE, "arrival", minimum=0)
     duration = numeric_column(df, _TABLE, "duration", minimum=0, strict_minimum=True)
     return _Tasks(df, ids, arrival, duration)
 
 
+MAX_MACHINES = 1_000_000
+_USAGE = "a number of machines (at least 1) or a sequence of positive machine speeds"
+
+
 def _read_machines(machines: Any) -> np.ndarray:
-    """A count of identical speed-1 machines, or a sequence of speeds, as a float array."""
-    usage = "a number of machines (at least 1) or a sequence of positive machine speeds"
+    """A count of identical speed-1 machines, or a sequence of speeds, as a float array.
+
+    A count must be a whole number (2.0 is 2; 2.5 is an error, not rounded:
+    speeds are given as a list). At most :data:`MAX_MACHINES` machines, because
+    the simulator keeps state and a busy time for every machine.
+    """
     if isinstance(machines, (bool, np.bool_)) or isinstance(machines, str):
-        raise InputError(f"'machines' must be {usage}. Got {machines!r}.")
+        raise InputError(f"'machines' must be {_USAGE}. Got {machines!r}.")
     if isinstance(machines, (int, np.integer, float, np.floating)):
+        machines = machines.item() if isinstance(machines, np.generic) else machines
         count = float(machines)
-        if not np.isfinite(count) or count != int(count):
-            raise InputError(f"'machines' must be {usage}. Got {machines!r}.")
+        if not np.isfinite(count):
+            raise InputError(f"'machines' must be {_USAGE}. Got {machines!r}.")
+        if count != int(count):
+            raise InputError(
+                f"'machines' must be a whole number when it is a count of machines; pass a list "
+                f"of speeds for machines of different speeds. Got {machines!r}."
+            )
         if count < 1:
             raise InputError(f"'machines' must be at least 1. Got {machines!r}.")
+        _check_machine_count(int(count), machines)
         return np.ones(int(count), dtype=np.float64)
     if isinstance(machines, (Sequence, np.ndarray, pd.Series, pd.Index)):
+        _check_machine_count(len(machines), f"a sequence of {len(machines):,} speeds")
         values = list(machines.tolist() if hasattr(machines, "tolist") else machines)
         if not values:
-            raise InputError(f"'machines' must be {usage}. Got an empty sequence: there must be at least 1 machine.")
+            raise InputError(f"'machines' must be {_USAGE}. Got an empty sequence: there must be at least 1 machine.")
         for pos, v in enumerate(values):
             ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
             if not ok or not np.isfinite(v) or v <= 0:
@@ -85,19 +104,30 @@ def _read_machines(machines: Any) -> np.ndarray:
                     f"Every machine speed must be a positive finite number. Got {v!r} for machine {pos}."
                 )
         return np.asarray(values, dtype=np.float64)
-    raise InputError(f"'machines' must be {usage}. Got {type(machines).__name__}.")
+    raise InputError(f"'machines' must be {_USAGE}. Got {type(machines).__name__}.")
+
+
+def _check_machine_count(count: int, shown: Any) -> None:
+    if count > MAX_MACHINES:
+        raise InputError(
+            f"'machines' must be at most {MAX_MACHINES:,} (the simulator keeps state and a busy "
+            f"time for every machine). Got {shown!r}."
+        )
 
 
 def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float) -> ScheduleResult:
-    order = np.argsort(data.arrival, kind="stable")  # arrival order; ties keep table order
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    run = run_policy(policy, data.arrival[order], data.duration[order], speeds)
     arrival = data.arrival
-    machine = run.machine[rank]
-    start = run.start[rank]
-    completion = run.completion[rank]
-    service = run.service[rank]
+    n = arrival.size
+    if n < 2 or bool(np.all(arrival[1:] >= arrival[:-1])):
+        order = None  # already in arrival order: no permutation to apply or undo
+        run = run_policy(policy, arrival, data.duration, speeds)
+        machine, start, completion, service = run.machine, run.start, run.completion, run.service
+    else:
+        order = np.argsort(arrival, kind="stable")  # arrival order; ties keep table order
+        rank = np.empty_like(order)
+        rank[order] = np.arange(n)
+        run = run_policy(policy, arrival[order], data.duration[order], speeds)
+        machine, start, completion, service = (x[rank] for x in (run.machine, run.start, run.completion, run.service))
     # waiting = completion - arrival - service, written as the queueing before the first
     # start plus the gaps between run pieces (none without preemption), so that rounding
     # cannot make it negative or add a stray ulp.
@@ -117,16 +147,9 @@ def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float) -> Sched
             "service": service,
         },
         index=data.frame.index,
+        copy=False,
     )
-    seg_order = np.lexsort((run.seg_machine, run.seg_start))
-    segments = pd.DataFrame(
-        {
-            "task": data.ids[order[run.seg_task[seg_order]]],
-            "machine": run.seg_machine[seg_order],
-            "start": run.seg_start[seg_order],
-            "end": run.seg_end[seg_order],
-        }
-    )
+    seg_task = run.seg_task if order is None else order[run.seg_task]
     scalars, busy = compute_metrics(
         arrival, completion, waiting, run.seg_machine, run.seg_start, run.seg_end, speeds.size
     )
@@ -136,7 +159,7 @@ def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float) -> Sched
         policy=policy,
         speeds=tuple(speeds.tolist()),
         schedule=schedule,
-        segments=segments,
+        pieces=(data.ids, seg_task, run.seg_machine, run.seg_start, run.seg_end),
         metrics=metrics,
         runtime_s=time.perf_counter() - started,
     )

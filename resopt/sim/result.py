@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..result import render_html, render_text
@@ -35,7 +36,9 @@ class ScheduleResult:
         ``duration`` and ``service`` (time actually spent running).
     segments : pandas.DataFrame
         Every run piece: ``task``, ``machine``, ``start``, ``end``, sorted by
-        start then machine. One per task except under ``srtf``.
+        start then machine. One per task except under the preemptive
+        policies. Built on first access (sorting a million pieces costs more
+        than simulating them) and then kept.
     metrics : dict
         ``mean_waiting``, ``max_waiting``, ``mean_turnaround``, ``makespan``,
         ``utilization``, ``average_load``, ``load_imbalance`` (floats) and
@@ -48,9 +51,26 @@ class ScheduleResult:
     policy: str
     speeds: tuple[float, ...]
     schedule: pd.DataFrame
-    segments: pd.DataFrame
+    pieces: tuple[np.ndarray, ...] = field(repr=False)
     metrics: dict[str, Any] = field(default_factory=dict)
     runtime_s: float = 0.0
+    _segments: pd.DataFrame | None = field(default=None, init=False, repr=False)
+
+    @property
+    def segments(self) -> pd.DataFrame:
+        """Every run piece (see the class docstring), sorted by start then machine."""
+        if self._segments is None:
+            ids, task, machine, start, end = self.pieces
+            if task.size > 1 and bool(np.all(start[1:] >= start[:-1])) and bool(
+                np.all((start[1:] > start[:-1]) | (machine[1:] > machine[:-1]))
+            ):
+                order = slice(None)  # already sorted (fcfs, for one)
+            else:
+                order = np.lexsort((machine, start))
+            self._segments = pd.DataFrame(
+                {"task": ids[task[order]], "machine": machine[order], "start": start[order], "end": end[order]}
+            )
+        return self._segments
 
     @property
     def busy_time(self) -> pd.Series:
