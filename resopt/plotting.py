@@ -136,8 +136,13 @@ def forecast_fan(history: pd.DataFrame, quantiles: pd.DataFrame, *, ax: Any = No
     if title:
         ax.set_title(title)
     ax.legend(loc="upper left", fontsize=8)
-    if np.issubdtype(np.asarray(x_hist).dtype, np.datetime64) or isinstance(x_hist[:1].dtype, pd.DatetimeTZDtype):
-        ax.figure.autofmt_xdate()
+    if pd.api.types.is_datetime64_any_dtype(quantiles["timestamp"]):
+        # Concise dates ("Nov", "08", "15", ...) fit any width without slanting.
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     return ax
 
 

@@ -118,8 +118,8 @@ def test_gpus_by_region_stacks_modes_per_region():
     assert spot_bottoms == [8.0, 1.0, 0.0, 0.0]  # stacked on top of reserved + on demand
 
 
-def test_gpus_by_region_adds_up_to_the_plan(placement):
-    ax = plotting.gpus_by_region(placement.assignments)
+def test_placement_plot_gpus_by_region_adds_up_to_the_plan(placement):
+    ax = placement.plot("gpus_by_region")
     a = placement.assignments
     expected = a.assign(place=a["cloud"] + "/" + a["region"]).groupby("place")["gpus"].sum()
     assert tick_labels(ax) == list(expected.index)
@@ -127,9 +127,42 @@ def test_gpus_by_region_adds_up_to_the_plan(placement):
     np.testing.assert_allclose(totals, expected.to_numpy())
 
 
+def test_placement_plot_cost_stacks_spend_by_cloud_and_mode(placement):
+    ax = placement.plot()
+    a = placement.assignments
+    spend = (a.assign(spend=a["compute_cost"] + a["egress_cost"])
+             .pivot_table(index="cloud", columns="mode", values="spend", aggfunc="sum", fill_value=0.0))
+    assert tick_labels(ax) == list(spend.index)
+    for mode in spend.columns:
+        np.testing.assert_allclose(heights(container(ax, mode.replace("_", " "))), spend[mode].to_numpy())
+    total = np.sum([heights(c) for c in ax.containers], axis=0)
+    np.testing.assert_allclose(total, placement.by_cloud()["spend"].to_numpy())
+    assert ax.get_ylabel() == "spend (USD)"
+
+
+def test_placement_plot_refuses_an_unknown_kind(placement):
+    with pytest.raises(resopt.InputError, match="'cost', 'gpus_by_region'"):
+        placement.plot("pie")
+
+
 # ----------------------------------------------------------------------------- reservation
 
 DEMAND = np.array([[3, 5, 5, 6, 9, 4, 5, 12], [2, 6, 7, 6, 8, 5, 3, 10]], dtype=float)  # 2 scenarios x 8 h
+
+
+def one_pool(**prices):
+    s, t = np.indices(DEMAND.shape)
+    demand = pd.DataFrame({"pool": "h100", "scenario": s.ravel(), "hour": t.ravel(), "demand": DEMAND.ravel()})
+    table = {"pool": ["h100"], "reserved": [1.0], "on_demand": [2.5], **{k: [v] for k, v in prices.items()}}
+    return demand, pd.DataFrame(table)
+
+
+def critical_fractile(values: np.ndarray, ratio: float) -> float:
+    """Brute force: the smallest level R with P(demand > R) <= ratio."""
+    for level in range(int(values.max()) + 1):
+        if np.mean(values > level) <= ratio:
+            return float(level)
+    raise AssertionError("unreachable")
 
 
 def test_demand_distribution_histogram_is_the_share_of_hours_per_unit():
@@ -143,6 +176,52 @@ def test_demand_distribution_histogram_is_the_share_of_hours_per_unit():
     (reserved_line,) = [line for line in ax.get_lines() if line.get_label().startswith("reserved")]
     assert list(reserved_line.get_xdata()) == [6, 6]
     assert legend_texts(ax)[0] == f"reserved 6 (covers {100 * np.mean(values <= 6):.1f}% of hours)"
+
+
+def test_reservation_plot_curve_marks_the_optimum_at_the_brute_force_level():
+    demand, prices = one_pool()
+    res = resopt.size_reservations(demand, prices).raise_for_status()
+    ax = res.plot("h100")
+    values = DEMAND.ravel()
+    hours = DEMAND.shape[1]
+
+    def cost(level):  # the expected cost of the week at ``level`` reserved units, from the definition
+        return 1.0 * hours * level + 2.5 * np.mean(np.maximum(values - level, 0.0)) * hours
+
+    best = min(range(int(values.max()) + 1), key=lambda level: (round(cost(level), 9), level))
+    assert best == critical_fractile(values, 1.0 / 2.5)
+    (chosen,) = [line for line in ax.get_lines() if line.get_label().startswith("chosen")]
+    assert list(chosen.get_xdata()) == [best]
+    assert chosen.get_ydata()[0] == pytest.approx(cost(best))
+    (line,) = [line for line in ax.get_lines() if line.get_label() == "expected cost"]
+    np.testing.assert_allclose(line.get_ydata(), [cost(x) for x in line.get_xdata()])
+
+
+def test_reservation_plot_distribution_marks_the_reserved_capacity_and_the_cost_optimum():
+    demand, prices = one_pool(existing=2)
+    res = resopt.size_reservations(demand, prices, service_level=0.9).raise_for_status()
+    row = res.reservations.iloc[0]
+    ax = res.plot("h100", kind="distribution")
+    lines = {line.get_label().split(" (")[0]: float(line.get_xdata()[0]) for line in ax.get_lines()}
+    values = DEMAND.ravel()
+    optimum = critical_fractile(values, 1.0 / 2.5)  # total capacity at the cost optimum
+    floor = float(np.quantile(values, 0.9, method="inverted_cdf"))
+    assert row["total_reserved"] == max(optimum, floor)
+    assert lines == {
+        f"reserved {row['total_reserved']:g}": row["total_reserved"],
+        f"cost optimum {optimum:g}": optimum,
+        f"service-level floor {floor:g}": floor,
+    }
+    assert ax.get_title().startswith("h100:")
+
+
+def test_reservation_plot_refuses_unknown_pools_and_kinds():
+    demand, prices = one_pool()
+    res = resopt.size_reservations(demand, prices)
+    with pytest.raises(resopt.InputError, match="Unknown pool 'a100'"):
+        res.plot("a100", kind="distribution")
+    with pytest.raises(resopt.InputError, match="Unknown plot kind 'pie'"):
+        res.plot("h100", kind="pie")
 
 
 # ----------------------------------------------------------------------------- scheduling
@@ -171,3 +250,46 @@ def test_policy_comparison_names_the_known_metrics():
     table = pd.DataFrame({"makespan": [5.0]}, index=["sjf"])
     with pytest.raises(resopt.InputError, match="Unknown metric 'waiting'. Metrics of this table: makespan"):
         plotting.policy_comparison(table, "waiting")
+
+
+# ----------------------------------------------------------------------------- weekly plan
+
+
+@pytest.fixture(scope="module")
+def weekly_plan():
+    from resopt.examples import weekly_example
+
+    return resopt.plan_week(weekly_example(), policy={"scenarios": 50})
+
+
+def test_weekly_plan_plot_costs_draws_the_summary_costs(weekly_plan):
+    ax = weekly_plan.plot_costs()
+    costs = pd.DataFrame(weekly_plan.summary["by_cloud_mode"])
+    per_cloud = costs.groupby("cloud")["cost"].sum()
+    assert tick_labels(ax) == list(per_cloud.index)
+    np.testing.assert_allclose(np.sum([heights(c) for c in ax.containers], axis=0), per_cloud.to_numpy())
+    assert {c.get_label() for c in ax.containers} == {m.replace("_", " ") for m in costs["mode"]}
+
+
+def test_weekly_plan_plot_pool_draws_the_forecast_with_the_reserved_level(weekly_plan):
+    table = weekly_plan.reservations.reservations.set_index("pool")
+    pool = table["expected_cost"].idxmax()
+    _, ax = plt.subplots()
+    assert weekly_plan.plot_pool(pool, ax=ax) is ax
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    quantiles = weekly_plan.forecast.quantiles
+    np.testing.assert_allclose(lines["forecast median"].get_ydata(), quantiles.loc[quantiles["pool"] == pool, "p50"])
+    reserved = table.loc[pool, "total_reserved"]
+    assert list(lines[f"reserved: {reserved:g}"].get_ydata()) == [reserved, reserved]
+    assert ax.get_title() == pool
+
+
+def test_weekly_plan_plot_pool_curve_marks_the_plans_reservation(weekly_plan):
+    row = weekly_plan.reservations.reservations.iloc[0]
+    ax = weekly_plan.plot_pool(row["pool"], kind="curve")
+    (chosen,) = [line for line in ax.get_lines() if line.get_label().startswith("chosen")]
+    assert list(chosen.get_xdata()) == [row["reserve"]]
+    with pytest.raises(resopt.InputError, match="Unknown pool 'nowhere'"):
+        weekly_plan.plot_pool("nowhere")
+    with pytest.raises(resopt.InputError, match="Unknown plot kind 'pie'"):
+        weekly_plan.plot_pool(row["pool"], kind="pie")

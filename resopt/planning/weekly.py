@@ -96,6 +96,43 @@ class WeeklyPlan:
 
         return render_report(self)
 
+    def plot_costs(self, *, ax: Any = None) -> Any:
+        """Expected cost by cloud, stacked by mode: the report's figure; returns the Axes.
+
+        See :func:`resopt.plotting.cost_by_cloud_mode` (drawn from ``summary["by_cloud_mode"]``).
+        """
+        from ..plotting import cost_by_cloud_mode
+
+        return cost_by_cloud_mode(self.summary["by_cloud_mode"], ax=ax)
+
+    def plot_pool(self, pool: str, kind: str = "forecast", *, ax: Any = None) -> Any:
+        """One pool's figure; returns the Axes.
+
+        Parameters
+        ----------
+        pool : str
+            A pool of the plan.
+        kind : {"forecast", "curve", "distribution"}
+            ``"forecast"``: usage history, forecast median and 90% band with the
+            reserved capacity drawn across (:func:`resopt.plotting.forecast_fan`);
+            ``"curve"`` and ``"distribution"``: :meth:`ReservationResult.plot`.
+        ax : matplotlib Axes, optional
+        """
+        if kind in ("curve", "distribution"):
+            return self.reservations.plot(pool, kind=kind, ax=ax)
+        if kind != "forecast":
+            raise InputError(f"Unknown plot kind {kind!r}. Kinds: 'forecast', 'curve', 'distribution'.")
+        from ..plotting import forecast_fan
+
+        quantiles = self.forecast.quantiles
+        if str(pool) not in set(quantiles["pool"].astype(str)):
+            raise InputError(f"Unknown pool {pool!r}. Pools: {sorted(set(quantiles['pool'].astype(str)))}.")
+        history = self.forecast.history
+        reserved = self.reservations.reservations.set_index("pool")["total_reserved"].get(str(pool))
+        return forecast_fan(history[history["pool"].astype(str) == str(pool)],
+                            quantiles[quantiles["pool"].astype(str) == str(pool)], ax=ax, title=str(pool),
+                            units="units (GPUs)", reserved=reserved)
+
     def __repr__(self) -> str:
         s = self.summary
         totals = s["totals"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from ...errors import InputError
 from ...result import Result
 from .formulation import ASSIGNMENT_COLUMNS, UNPLACED_COLUMNS
 
@@ -85,6 +87,40 @@ class PlacementResult(Result):
         total = float(frame["spend"].sum()) if len(frame) else 0.0
         frame["share"] = frame["spend"] / total if total > 0 else 0.0
         return frame
+
+    def by_cloud_mode(self) -> pd.DataFrame:
+        """Spend (compute + egress, USD) per cloud and mode: ``cloud``, ``mode``, ``cost``.
+
+        Reserved capacity costs nothing at the margin, so reserved rows carry
+        only their egress.
+        """
+        a = self.assignments
+        table = (a.assign(cost=(a["compute_cost"] + a["egress_cost"]).astype(float))
+                 .groupby(["cloud", "mode"], as_index=False, sort=True)["cost"].sum())
+        return table[["cloud", "mode", "cost"]]
+
+    def plot(self, kind: str = "cost", *, ax: Any = None) -> Any:
+        """Draw the plan and return the matplotlib Axes.
+
+        Parameters
+        ----------
+        kind : {"cost", "gpus_by_region"}
+            ``"cost"``: spend per cloud, stacked by mode (reserved, on-demand,
+            spot), from :meth:`by_cloud_mode` (:func:`resopt.plotting.cost_by_cloud_mode`,
+            the figure of the weekly report). ``"gpus_by_region"``: GPUs placed per
+            cloud region, stacked by mode (:func:`resopt.plotting.gpus_by_region`).
+        ax : matplotlib Axes, optional
+        """
+        from ... import plotting
+
+        if kind == "cost":
+            ax = plotting.cost_by_cloud_mode(self.by_cloud_mode(), ax=ax)
+            ax.set_ylabel("spend (USD)")
+            ax.set_title("placement spend by cloud and mode")
+            return ax
+        if kind == "gpus_by_region":
+            return plotting.gpus_by_region(self.assignments, ax=ax)
+        raise InputError(f"Unknown plot kind {kind!r}. Kinds: 'cost', 'gpus_by_region'.")
 
     def _summary_lines(self) -> list[tuple[str, str]]:
         lines = super()._summary_lines()

@@ -113,13 +113,60 @@ class ReservationResult(Result):
         2      5.0           27.5            1.5    False
         3      6.0           29.0            1.5    False
         """
+        return _curve(self._data, self._decisions, self._pool_position(pool), levels)
+
+    def plot(self, pool: str, kind: str = "curve", *, ax: Any = None) -> Any:
+        """Draw one pool's decision and return the matplotlib Axes.
+
+        Parameters
+        ----------
+        pool : str
+            A pool of the result.
+        kind : {"curve", "distribution"}
+            ``"curve"``: expected cost against new reserved units with the chosen
+            level, the cost optimum, the service-level floor and the knee marked
+            (:func:`resopt.plotting.savings_curve` of :meth:`curve`).
+            ``"distribution"``: the pool's hourly demand over every scenario-hour
+            with the reserved capacity (new plus existing) across it, and the
+            capacity at the cost optimum and at the service-level floor
+            (:func:`resopt.plotting.demand_distribution`).
+        ax : matplotlib Axes, optional
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import resopt
+        >>> demand = {"pool": ["h100"] * 4, "hour": [0, 1, 2, 3], "demand": [2, 4, 4, 8]}
+        >>> prices = {"pool": ["h100"], "reserved": [1.0], "on_demand": [2.5]}
+        >>> ax = resopt.size_reservations(demand, prices).plot("h100", kind="distribution")
+        >>> ax.get_legend().get_texts()[0].get_text()
+        'reserved 4 (covers 75.0% of hours)'
+        """
+        from ... import plotting
+
+        if kind == "curve":
+            return plotting.savings_curve(self.curve(pool), ax=ax)
+        if kind != "distribution":
+            raise InputError(f"Unknown plot kind {kind!r}. Kinds: 'curve', 'distribution'.")
+        p = self._pool_position(pool)
+        data, d = self._data, self._decisions
+        existing = float(data.existing[p])
+        if not np.isfinite(d.reserve[p]):
+            raise InputError(f"Pool {data.pools[p]!r} has no reservation to draw: it is infeasible.")
+        marks = {"cost optimum": d.cost_optimal[p] + existing}
+        if np.isfinite(d.floor[p]):
+            marks["service-level floor"] = max(d.floor[p], d.lowest[p], 0.0) + existing
+        return plotting.demand_distribution(data.blocks[p], d.reserve[p] + existing, marks=marks, ax=ax,
+                                            title=f"{data.pools[p]}: hourly demand against the reserved level")
+
+    def _pool_position(self, pool: str) -> int:
         if self._data is None or self._decisions is None:
-            raise InputError("This result has no solution to draw a curve from.")
+            raise InputError("This result has no solution to draw from.")
         try:
-            p = self._data.pools.index(str(pool))
+            return self._data.pools.index(str(pool))
         except ValueError:
             raise InputError(f"Unknown pool {pool!r}. Pools: {self._data.pools}.") from None
-        return _curve(self._data, self._decisions, p, levels)
 
     def _summary_lines(self) -> list[tuple[str, str]]:
         lines = super()._summary_lines()
