@@ -104,6 +104,10 @@ def render_html(name: str, title: str, lines: list[tuple[str, str]], table: pd.D
     return f"<div>{head}<table>{rows}</table>{extra}</div>"
 
 
+#: How the note on a result that breaks the invariant begins.
+_NOTE = "[resopt: reported as"
+
+
 class _HonestField:
     """``status`` and ``message`` of a :class:`Result`, where its invariant is enforced.
 
@@ -134,7 +138,11 @@ class _HonestField:
         return f"{value} {reason}".strip()
 
     def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__[self.slot] = Status(value) if self.name == "status" else value
+        if self.name == "status":
+            value = Status(value)
+        elif isinstance(value, str) and _NOTE in value:  # a message read back (dataclasses.replace)
+            value = value[: value.index(_NOTE)].rstrip()
+        obj.__dict__[self.slot] = value
 
 
 @dataclass(repr=False, eq=False)
@@ -192,7 +200,7 @@ class Result:
             finite = False
         if finite:
             return None
-        return (f"[resopt: reported as 'error', not '{status}': the objective is {objective!r}, "
+        return (f"{_NOTE} 'error', not '{status}': the objective is {objective!r}, "
                 "not a finite number, so this is not a plan to act on.]")
 
     @property

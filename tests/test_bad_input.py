@@ -638,3 +638,13 @@ def test_version_and_help():
     for code in (0, 2, 3, 4, 5, 6, 130, 143):
         assert f"\n  {code:>3}  " in text
     assert "--force" in run_cli("place", "--help").stdout
+
+
+@pytest.mark.parametrize("suffix", [".json", ".parquet"])
+def test_json_and_parquet_outputs_hold_the_same_table(tmp_path, suffix):
+    csv, other = tmp_path / "plan.csv", tmp_path / f"plan{suffix}"
+    assert run_cli("assign", EXAMPLE, "--output", str(csv)).returncode == 0
+    assert run_cli("assign", EXAMPLE, "--output", str(other)).returncode == 0
+    expected = pd.read_csv(csv)
+    got = pd.read_json(other, orient="records") if suffix == ".json" else pd.read_parquet(other).reset_index()
+    assert got[list(expected.columns)].to_dict("list") == expected.to_dict("list")

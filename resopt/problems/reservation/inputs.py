@@ -28,6 +28,7 @@ from ..._validate import (
     column_error,
     limit_text,
     numeric_column,
+    row_location,
     text_column,
 )
 from ...errors import InputError
@@ -236,8 +237,8 @@ def _cube(frame: pd.DataFrame, values: np.ndarray) -> tuple[list[str], pd.Index,
         rows = np.flatnonzero(key == dup[0])[:2]
         raise InputError(
             f"Each (pool, scenario, hour) must appear once in {DEMAND}. Got pool {pools[p[rows[0]]]!r}, "
-            f"scenario {_label(scenarios[s[rows[0]]])!r}, hour {_label(hours[t[rows[0]]])!r} at rows "
-            f"{frame.index[rows[0]]!r} and {frame.index[rows[1]]!r}."
+            f"scenario {_label(scenarios[s[rows[0]]])!r}, hour {_label(hours[t[rows[0]]])!r} at "
+            f"{row_location(frame, rows)}."
         )
     per_pair = filled.reshape(P, S, T)
     present = per_pair.any(axis=2)
