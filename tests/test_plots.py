@@ -71,6 +71,15 @@ def test_core_assignment_plot_draws_into_the_given_axes():
     assert sum(heights(container(ax, "assigned"))) == 6.0
 
 
+def test_core_assignment_plot_without_a_solution_shows_capacity_and_demand():
+    res = resopt.assign_cores({"capacity": [1, 2], "demand": [1, 3]}, total=5)
+    assert res.status == "infeasible"
+    ax = res.plot()
+    assert heights(container(ax, "capacity")) == [1.0, 2.0]
+    assert np.isnan(heights(container(ax, "assigned"))).all()
+    assert ax.get_title() == "no assignment (infeasible): capacity and demand only"
+
+
 def test_core_assignment_plot_keeps_the_devices_furthest_from_demand():
     n = 100
     rng = np.random.default_rng(3)
@@ -140,9 +149,14 @@ def test_placement_plot_cost_stacks_spend_by_cloud_and_mode(placement):
     assert ax.get_ylabel() == "spend (USD)"
 
 
-def test_placement_plot_refuses_an_unknown_kind(placement):
+def test_placement_plot_refuses_an_unknown_kind_and_a_missing_plan(placement):
     with pytest.raises(resopt.InputError, match="'cost', 'gpus_by_region'"):
         placement.plot("pie")
+    workloads = pd.read_csv(ROOT / "models/placement/workloads.csv")
+    offerings = pd.read_csv(ROOT / "models/placement/catalog.csv")
+    over_budget = resopt.place_workloads(workloads, offerings, budget=1000.0)
+    with pytest.raises(resopt.InputError, match="no plan to draw \\(status 'infeasible'\\). Why: The budget cuts"):
+        over_budget.plot()
 
 
 # ----------------------------------------------------------------------------- reservation

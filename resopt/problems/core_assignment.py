@@ -116,7 +116,8 @@ class CoreAssignmentResult(Result):
         """Bars of cores assigned against demand and capacity per device; returns the Axes.
 
         See :func:`resopt.plotting.core_assignment_bars` (``max_devices``: with
-        more devices, the ones furthest from their demand are drawn).
+        more devices, the ones furthest from their demand are drawn). Without a
+        solution, capacity and demand are drawn and the title gives the status.
 
         Examples
         --------
@@ -128,7 +129,10 @@ class CoreAssignmentResult(Result):
         """
         from ..plotting import core_assignment_bars
 
-        return core_assignment_bars(self.to_frame(), ax=ax, max_devices=max_devices)
+        ax = core_assignment_bars(self.to_frame(), ax=ax, max_devices=max_devices)
+        if not self.success:
+            ax.set_title(f"no assignment ({self.status}): capacity and demand only")
+        return ax
 
 
 # ----------------------------------------------------------------------------- validation

@@ -113,14 +113,17 @@ class PlacementResult(Result):
         """
         from ... import plotting
 
+        if kind not in ("cost", "gpus_by_region"):
+            raise InputError(f"Unknown plot kind {kind!r}. Kinds: 'cost', 'gpus_by_region'.")
+        if not self.success:
+            raise InputError(f"This placement has no plan to draw (status '{self.status}'). "
+                             f"Why: {self.diagnosis or self.message}")
         if kind == "cost":
             ax = plotting.cost_by_cloud_mode(self.by_cloud_mode(), ax=ax)
             ax.set_ylabel("spend (USD)")
             ax.set_title("placement spend by cloud and mode")
             return ax
-        if kind == "gpus_by_region":
-            return plotting.gpus_by_region(self.assignments, ax=ax)
-        raise InputError(f"Unknown plot kind {kind!r}. Kinds: 'cost', 'gpus_by_region'.")
+        return plotting.gpus_by_region(self.assignments, ax=ax)
 
     def _summary_lines(self) -> list[tuple[str, str]]:
         lines = super()._summary_lines()
