@@ -635,3 +635,24 @@ def test_heuristic_that_misses_a_share_cap_still_reports_its_bound():
     else:
         assert heur.status is Status.ERROR and "not proven infeasible" in heur.message
         assert math.isfinite(heur.bound) and heur.bound <= exact.objective + 1e-9
+
+
+def test_auto_counts_the_dense_share_and_budget_rows_in_the_size_guard():
+    """HiGHS's presolve ignores its time limit on the dense share-cap rows of a large model,
+    so each dense row counts as another copy of the columns when "auto" judges the size."""
+    from resopt.problems.placement.formulation import build_pairs
+    from resopt.problems.placement.schema import validate_inputs
+    from resopt.problems.placement.solve import MILP_MAX_COLUMNS_PER_SECOND, milp_fits
+
+    workloads = pd.DataFrame({"workload": [f"w{i}" for i in range(1000)], "gpus": 1, "hours": 1,
+                              "accelerator": "*"})
+    offerings = pd.DataFrame({"cloud": ["a", "b", "c"], "region": ["r"] * 3, "instance_type": ["x", "y", "z"],
+                              "accelerator": ["H100"] * 3, "accelerator_count": [1] * 3,
+                              "price_per_hour": [1.0, 2.0, 3.0]})
+    plain = validate_inputs(workloads, offerings)
+    capped = validate_inputs(workloads, offerings, max_cloud_share=0.5, budget=1e6)
+    pairs = build_pairs(plain)
+    limit = pairs.size / MILP_MAX_COLUMNS_PER_SECOND  # the columns alone just fit this time limit
+    assert milp_fits(plain, pairs, limit)
+    assert not milp_fits(capped, build_pairs(capped), limit)
+    assert milp_fits(capped, build_pairs(capped), limit * (1 + 1 + 3))  # budget row + 3 share rows

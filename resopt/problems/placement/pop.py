@@ -53,14 +53,14 @@ def split_capacity(capacity: np.ndarray, per_instance: np.ndarray, k: int) -> np
 def _solve_part(inp: PlacementInput, part_capacity: np.ndarray, backend: str, time_limit: float,
                 mip_gap: float) -> dict[str, Any]:
     """Solve one part (module level, so process pools and Dask can ship it)."""
-    from .solve import MILP_MAX_COLUMNS_PER_SECOND, REGISTRY
+    from .solve import REGISTRY, milp_fits
 
     t0 = time.perf_counter()
     part = replace(inp, capacity=part_capacity)
     pairs = build_pairs(part)
     use = backend
     if backend == "auto":
-        use = "highs" if pairs.size <= MILP_MAX_COLUMNS_PER_SECOND * max(time_limit, 1.0) else "heuristic"
+        use = "highs" if milp_fits(part, pairs, time_limit) else "heuristic"
     lam = None
     if use == "heuristic":
         status, counts, bound, text, timings, mult = solve_heuristic(part, pairs, time_limit=time_limit,

@@ -16,7 +16,7 @@ from .formulation import Pairs, build_model, build_pairs, plan_tables
 from .result import Diagnosis, PlacementResult
 from .schema import PlacementInput, validate_inputs
 
-__all__ = ["place_workloads", "solve_input", "MILP_MAX_COLUMNS_PER_SECOND"]
+__all__ = ["place_workloads", "solve_input", "milp_fits", "MILP_MAX_COLUMNS_PER_SECOND"]
 
 PROBLEM = "placement"
 
@@ -63,8 +63,16 @@ def solve_exact(inp: PlacementInput, pairs: Pairs, solver, *, time_limit: float,
     return sol.status, counts, sol.bound, sol.solver_status, timings
 
 
-def _size_fits(pairs: Pairs, time_limit: float) -> bool:
-    return pairs.size <= MILP_MAX_COLUMNS_PER_SECOND * max(time_limit, 1.0)
+def milp_fits(inp: PlacementInput, pairs: Pairs, time_limit: float) -> bool:
+    """Whether the MILP fits ``time_limit``, judged by its size before HiGHS is called.
+
+    The budget row and the cloud-share rows are dense (one entry per pair each), and HiGHS's
+    presolve does not check its time limit while it works on them (5,000 workloads with a
+    share cap ran past 5 minutes under a 20 s limit), so each dense row counts as another
+    copy of the columns.
+    """
+    dense_rows = (inp.budget is not None) + (len(inp.clouds) if inp.max_cloud_share is not None else 0)
+    return pairs.size * (1 + dense_rows) <= MILP_MAX_COLUMNS_PER_SECOND * max(time_limit, 1.0)
 
 
 def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap: float,
@@ -77,7 +85,7 @@ def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap
         pairs = build_pairs(inp)
     with stopwatch(timings, "diagnose"):
         diag = precheck(inp, pairs) if diagnose else Diagnosis()
-    if backend == "auto" and not _size_fits(pairs, time_limit):
+    if backend == "auto" and not milp_fits(inp, pairs, time_limit):
         chosen = REGISTRY.resolve("heuristic")
     if diag:
         return PlacementResult(Status.INFEASIBLE, backend=chosen.name, problem=PROBLEM, timings=timings,
