@@ -144,3 +144,213 @@ def test_forecast_fan_draws_the_reserved_level_across_history_and_forecast():
     assert list(line.get_xdata()) == [0, 1]  # axes coordinates: the whole width
     assert "reserved: 2.5" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert not [name for name in _lines(plotting.forecast_fan(hist, q)) if name.startswith("reserved")]
+
+
+# ---------------------------------------------------------------- the report page
+
+import html  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+
+from resopt.examples import weekly_example, write_weekly_inputs  # noqa: E402
+from resopt.planning.inputs import read_plan_inputs  # noqa: E402
+
+
+class Page(HTMLParser):
+    """What a test reads back from a report: numbers with their summary keys, ids, figures, links."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.numbers: list[tuple[str, str, str]] = []  # (data-key, data-value, text shown)
+        self.ids: set[str] = set()
+        self.svgs: list[dict[str, str]] = []
+        self.titles: dict[str, str] = {}
+        self.links: list[str] = []
+        self.island = ""
+        self._open: list[list] = []
+        self._title: str | None = None
+        self._script: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            assert a["id"] not in self.ids, f"duplicate id {a['id']}"
+            self.ids.add(a["id"])
+        self.links += [v for k, v in attrs if k in ("href", "src", "xlink:href", "action") and v is not None]
+        if tag == "svg":
+            self.svgs.append(a)
+        if tag == "title" and "id" in a:
+            self._title = a["id"]
+            self.titles[a["id"]] = ""
+        if tag == "script":
+            self._script = a.get("id", "")
+        if "data-key" in a:
+            self._open.append([a["data-key"], a["data-value"], ""])
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._title = None
+        if tag == "script":
+            self._script = None
+        if tag == "span" and self._open:
+            self.numbers.append(tuple(self._open.pop()))
+
+    def handle_data(self, data):
+        if self._title:
+            self.titles[self._title] += data
+        if self._script == "plan-summary":
+            self.island += data
+        for entry in self._open:
+            entry[2] += data
+
+
+def _lookup(summary: dict, key: str):
+    value = summary
+    for part in key.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """The bundled example, planned and written like ``resopt plan --example --out``."""
+    folder = tmp_path_factory.mktemp("example")
+    plan = resopt.plan_week(weekly_example(), out=folder / "plan", db=folder / "history.sqlite")
+    return plan, folder / "plan"
+
+
+def test_report_numbers_equal_summary_json(example):
+    plan, out = example
+    text = (out / "report.html").read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    page = Page(text)
+    assert json.loads(page.island) == summary
+    assert len(page.numbers) > 12 * 8
+    keys = {key for key, _, _ in page.numbers}
+    assert {"totals.expected_cost", "totals.savings", "totals.savings_pct", "totals.all_on_demand_cost"} <= keys
+    assert {f"pools.{i}.coverage" for i in range(12)} | {f"pools.{i}.reserve" for i in range(12)} <= keys
+    assert {f"by_cloud_mode.{i}.cost" for i in range(len(summary["by_cloud_mode"]))} <= keys
+    for key, raw, shown in page.numbers:
+        value = _lookup(summary, key)
+        if value is None:
+            assert raw == "" and shown == "—", key
+            continue
+        assert float(raw) == value, key
+        # the text shown is the value, rounded for reading
+        digits = float(re.sub(r"[^0-9.\-+]", "", shown))
+        if shown.endswith("%") and not key.endswith("savings_pct"):
+            assert digits == pytest.approx(100 * value, abs=0.05), key
+        else:
+            assert digits == pytest.approx(value, abs=0.0051), key
+
+
+def test_report_is_self_contained_with_alt_text_on_every_figure(example):
+    plan, out = example
+    text = (out / "report.html").read_text()
+    page = Page(text)
+    assert not re.search(r"(?i)(https?:|ftp:)?//[a-z0-9]", text.replace("<!--", "")), "an external URL"
+    assert not re.search(r"url\((?!#)", text) and "@import" not in text and "<img" not in text
+    assert all(link.startswith("#") for link in page.links), [link for link in page.links if not link.startswith("#")]
+    assert {"headline", "costs", "pools", "placement", "unplaced", "diff", "trace", "plan-summary"} <= page.ids
+    assert {f"pool-{i}" for i in range(12)} <= page.ids
+    # one fan and one savings curve per pool, the cost bars and the coverage bars
+    figures = [svg for svg in page.svgs if "data-figure" in svg]
+    assert sorted(svg["data-figure"] for svg in figures) == sorted(
+        ["costs", "coverage"] + [f"fan-{i}" for i in range(12)] + [f"curve-{i}" for i in range(12)])
+    for svg in figures:
+        assert svg["role"] == "img" and "viewbox" in svg and "width" not in svg
+        alt = page.titles[svg["aria-labelledby"]]
+        assert len(alt) > 40, alt
+    first = plan.summary["pools"][0]
+    assert page.titles["fig-fan-0-title"].startswith(f"Pool {first['pool']}: hourly usage")
+    assert f"reserved level, {first['total_reserved']:g} units" in page.titles["fig-fan-0-title"]
+    assert f"chosen {first['reserve']:g}" in page.titles["fig-curve-0-title"]
+    # every warning of the summary is on the page, in words
+    for warning in plan.summary["warnings"]:
+        assert warning in html.unescape(text)
+    assert "<th scope=\"col\"><button type=\"button\">cost (USD)</button></th>" in text
+    assert len(text.encode()) < 2_000_000
+
+
+def test_report_placement_table_is_the_placement(example):
+    plan, out = example
+    text = (out / "report.html").read_text()
+    table = text.split('id="placement-table"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>(.*?)</td><td data-sort=\"(\d+)\">.*?</td>(.*?)</tr>", table)
+    placed = pd.read_csv(out / "placement.csv")
+    assert len(rows) == len(placed) == plan.summary["placement"]["replicas_placed"]
+    costs = [float(re.findall(r'data-sort="([^"]+)">[^<]*</td>$', rest)[0]) for _, _, rest in rows]
+    assert [w for w, _, _ in rows] == placed["workload"].tolist()
+    assert np.allclose(costs, placed["cost"], rtol=1e-9)
+
+
+def _small(tmp_path, name="in", **changes):
+    folder = write_weekly_inputs(tmp_path / name, pools=3, workloads=6, weeks=3, seed=11)
+    inputs = read_plan_inputs(folder)
+    return inputs, folder
+
+
+def test_report_of_an_infeasible_plan_shows_the_diagnosis(tmp_path):
+    inputs, _ = _small(tmp_path)
+    huge = inputs.workloads.iloc[[0]].copy()
+    huge["workload"] = "too-big"
+    huge["gpus"] = 100_000
+    huge["replicas"] = 1
+    if "unplaced_penalty" in huge.columns:
+        huge["unplaced_penalty"] = np.nan
+    inputs.workloads = pd.concat([inputs.workloads, huge], ignore_index=True)
+    plan = resopt.plan_week(inputs, policy={"scenarios": 30})
+    assert str(plan.status) == "infeasible"
+    text = plan.report_html()
+    page = Page(text)
+    assert "diagnosis" in page.ids
+    section = text.split('id="diagnosis"')[1].split("</section>")[0]
+    assert "Placement is infeasible." in section
+    reasons = plan.placement.diagnosis.reasons
+    assert reasons and all(r in html.unescape(section) for r in reasons)
+    assert "status-infeasible" in text and "placement-table" not in page.ids
+    assert json.loads(page.island)["status"] == "infeasible"
+
+
+def test_report_lists_unplaced_workloads_with_the_reason(tmp_path):
+    inputs, _ = _small(tmp_path)
+    penalty = np.full(len(inputs.workloads), np.nan)
+    penalty[0] = 0.01  # cheaper to leave unplaced than to place
+    inputs.workloads = inputs.workloads.assign(unplaced_penalty=penalty)
+    plan = resopt.plan_week(inputs, policy={"scenarios": 30})
+    unplaced = plan.placement.unplaced
+    name = inputs.workloads["workload"].iloc[0]
+    assert set(unplaced["workload"]) == {name}
+    text = plan.report_html()
+    section = text.split('id="unplaced"')[1].split("</section>")[0]
+    assert section.count(f"<tr><td>{name}</td>") == len(unplaced) == int(inputs.workloads["replicas"].iloc[0])
+    assert "Placing it would raise the plan's cost by at least its penalty of 0.01 USD" in html.unescape(section)
+
+
+def test_report_shows_the_change_since_the_previous_run(tmp_path):
+    inputs, _ = _small(tmp_path)
+    db = tmp_path / "history.sqlite"
+    first = resopt.plan_week(inputs, policy={"scenarios": 30}, db=db)
+    assert "No previous run in the history" in first.report_html()
+    second = resopt.plan_week(inputs, policy={"scenarios": 30, "service_level": 0.9}, db=db)
+    previous = second.summary["previous"]
+    assert previous["run_id"] == first.run_id
+    page = Page(second.report_html())
+    shown = {key: (raw, text) for key, raw, text in page.numbers}
+    assert float(shown["previous.change"][0]) == pytest.approx(
+        second.summary["totals"]["expected_cost"] - first.summary["totals"]["expected_cost"])
+    change = second.summary["previous"]["change"]
+    assert shown["previous.change"][1] == f"{change:+,.2f}"
+    text = second.report_html()
+    section = text.split('id="diff"')[1].split("</section>")[0]
+    assert first.run_id in section
+    before = {p["pool"]: p["reserve"] for p in first.summary["pools"]}
+    after = {p["pool"]: p["reserve"] for p in second.summary["pools"]}
+    changed = [pool for pool in before if before[pool] != after[pool]]
+    assert changed
+    for pool in changed:
+        row = f"<tr><td>{pool}</td><td>{before[pool]:g}</td><td>{after[pool]:g}</td><td>{after[pool] - before[pool]:+g}</td>"
+        assert row in section, pool
+    assert f"{len(changed)} pool(s) changed, {len(before) - len(changed)} unchanged." in section
