@@ -240,9 +240,11 @@ def test_report_numbers_equal_summary_json(example):
         assert float(raw) == value, key
         # the text shown is the value, rounded for reading
         digits = float(re.sub(r"[^0-9.\-+]", "", shown))
-        if shown.endswith("%") and not key.endswith("savings_pct"):
+        if key.endswith("savings_pct"):  # already a percentage, shown to 0.1
+            assert shown == f"{value:.1f}%" and digits == pytest.approx(value, abs=0.05), key
+        elif shown.endswith("%"):  # a share, shown as a percentage to 0.1
             assert digits == pytest.approx(100 * value, abs=0.05), key
-        else:
+        else:  # USD to the cent, units as they are
             assert digits == pytest.approx(value, abs=0.0051), key
 
 
@@ -286,14 +288,13 @@ def test_report_placement_table_is_the_placement(example):
     assert np.allclose(costs, placed["cost"], rtol=1e-9)
 
 
-def _small(tmp_path, name="in", **changes):
-    folder = write_weekly_inputs(tmp_path / name, pools=3, workloads=6, weeks=3, seed=11)
-    inputs = read_plan_inputs(folder)
-    return inputs, folder
+def _small(tmp_path):
+    """Three pools on three weeks of history and five workloads, as tables to edit."""
+    return read_plan_inputs(write_weekly_inputs(tmp_path / "in", pools=3, workloads=5, weeks=3, seed=11))
 
 
 def test_report_of_an_infeasible_plan_shows_the_diagnosis(tmp_path):
-    inputs, _ = _small(tmp_path)
+    inputs = _small(tmp_path)
     huge = inputs.workloads.iloc[[0]].copy()
     huge["workload"] = "too-big"
     huge["gpus"] = 100_000
@@ -315,7 +316,7 @@ def test_report_of_an_infeasible_plan_shows_the_diagnosis(tmp_path):
 
 
 def test_report_lists_unplaced_workloads_with_the_reason(tmp_path):
-    inputs, _ = _small(tmp_path)
+    inputs = _small(tmp_path)
     penalty = np.full(len(inputs.workloads), np.nan)
     penalty[0] = 0.01  # cheaper to leave unplaced than to place
     inputs.workloads = inputs.workloads.assign(unplaced_penalty=penalty)
@@ -330,20 +331,20 @@ def test_report_lists_unplaced_workloads_with_the_reason(tmp_path):
 
 
 def test_report_shows_the_change_since_the_previous_run(tmp_path):
-    inputs, _ = _small(tmp_path)
+    inputs = _small(tmp_path)
     db = tmp_path / "history.sqlite"
     first = resopt.plan_week(inputs, policy={"scenarios": 30}, db=db)
     assert "No previous run in the history" in first.report_html()
     second = resopt.plan_week(inputs, policy={"scenarios": 30, "service_level": 0.9}, db=db)
     previous = second.summary["previous"]
     assert previous["run_id"] == first.run_id
-    page = Page(second.report_html())
+    text = second.report_html()
+    page = Page(text)
     shown = {key: (raw, text) for key, raw, text in page.numbers}
     assert float(shown["previous.change"][0]) == pytest.approx(
         second.summary["totals"]["expected_cost"] - first.summary["totals"]["expected_cost"])
     change = second.summary["previous"]["change"]
     assert shown["previous.change"][1] == f"{change:+,.2f}"
-    text = second.report_html()
     section = text.split('id="diff"')[1].split("</section>")[0]
     assert first.run_id in section
     before = {p["pool"]: p["reserve"] for p in first.summary["pools"]}
