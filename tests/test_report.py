@@ -355,3 +355,16 @@ def test_report_shows_the_change_since_the_previous_run(tmp_path):
         row = f"<tr><td>{pool}</td><td>{before[pool]:g}</td><td>{after[pool]:g}</td><td>{after[pool] - before[pool]:+g}</td>"
         assert row in section, pool
     assert f"{len(changed)} pool(s) changed, {len(before) - len(changed)} unchanged." in section
+
+
+def test_figures_drawn_on_a_reused_figure_are_the_figures_drawn_fresh(example):
+    from resopt import report
+
+    plan, _ = example
+    entries = list(enumerate(plan.summary["pools"]))[:3]
+    sketchbook = report.Sketchbook()
+    reused = [report._pool_section(plan, i, p, sketchbook) for i, p in entries]
+    fresh = [report._pool_section(plan, i, p) for i, p in entries]
+    for a, b in zip(reused, fresh):
+        for kind in ("fan", "curve"):
+            assert a[kind].svg == b[kind].svg and a[kind].alt == b[kind].alt

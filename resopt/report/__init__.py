@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .figures import SvgFigure, render_svg
+from .figures import Sketchbook, SvgFigure, render_svg
 
 if TYPE_CHECKING:
     from ..planning.weekly import WeeklyPlan
@@ -76,7 +76,8 @@ def render_report(plan: WeeklyPlan) -> str:
 def report_context(plan: WeeklyPlan) -> dict[str, Any]:
     """Everything the template shows, computed from the plan (figures as inline SVG)."""
     s = plan.summary
-    pools = [_pool_section(plan, position, entry) for position, entry in enumerate(s["pools"])]
+    sketchbook = Sketchbook()
+    pools = [_pool_section(plan, position, entry, sketchbook) for position, entry in enumerate(s["pools"])]
     costs = s["by_cloud_mode"]
     figures = {}
     if costs:
@@ -121,23 +122,25 @@ def _coverage_figure(pools: list[dict[str, Any]]) -> SvgFigure:
                       margins={"left": 0.4, "right": 0.96, "top": 1 - 0.55 / size[1], "bottom": 0.5 / size[1]})
 
 
-def _pool_section(plan: WeeklyPlan, position: int, entry: dict[str, Any]) -> dict[str, Any]:
+def _pool_section(plan: WeeklyPlan, position: int, entry: dict[str, Any],
+                  sketchbook: Sketchbook | None = None) -> dict[str, Any]:
     """One pool's figures (forecast fan, savings curve) and the curve's landmarks."""
     name = entry["pool"]
     section: dict[str, Any] = {"entry": entry, "index": position, "anchor": f"pool-{position}",
                                "fan": None, "curve": None, "marks": []}
-    fan = _fan_figure(plan, position, name, entry["total_reserved"])
+    fan = _fan_figure(plan, position, name, entry["total_reserved"], sketchbook)
     if fan is not None:
         section["fan"] = fan
     if entry["reserve"] is not None and plan.reservations.success:
         curve = plan.reservations.curve(name)
         section["marks"] = [(label, float(curve.loc[curve[column], "reserve"].iloc[0]))
                             for column, label in _CURVE_MARKS if curve[column].any()]
-        section["curve"] = _curve_figure(curve, position, name, section["marks"])
+        section["curve"] = _curve_figure(curve, position, name, section["marks"], sketchbook)
     return section
 
 
-def _fan_figure(plan: WeeklyPlan, position: int, name: str, reserved: float | None) -> SvgFigure | None:
+def _fan_figure(plan: WeeklyPlan, position: int, name: str, reserved: float | None,
+                sketchbook: Sketchbook | None = None) -> SvgFigure | None:
     from ..plotting import forecast_fan
 
     forecast = plan.forecast
@@ -161,7 +164,7 @@ def _fan_figure(plan: WeeklyPlan, position: int, name: str, reserved: float | No
             label.set_rotation(0)
             label.set_horizontalalignment("center")
 
-    return render_svg(draw, alt, f"fan-{position}")
+    return render_svg(draw, alt, f"fan-{position}", sketchbook=sketchbook, kind="fan")
 
 
 def _drop_legend(ax: Any) -> None:
@@ -183,7 +186,8 @@ def _dates_formatter() -> Any:
     return DateFormatter("%d %b")
 
 
-def _curve_figure(curve: pd.DataFrame, position: int, name: str, marks: list[tuple[str, float]]) -> SvgFigure:
+def _curve_figure(curve: pd.DataFrame, position: int, name: str, marks: list[tuple[str, float]],
+                  sketchbook: Sketchbook | None = None) -> SvgFigure:
     from ..plotting import savings_curve
 
     cost = curve["expected_cost"].to_numpy(dtype=float)
@@ -200,7 +204,7 @@ def _curve_figure(curve: pd.DataFrame, position: int, name: str, marks: list[tup
         _drop_legend(ax)
 
     return render_svg(draw, alt, f"curve-{position}", margins={"left": 0.18, "right": 0.97, "top": 0.96,
-                                                                "bottom": 0.15})
+                                                                "bottom": 0.15}, sketchbook=sketchbook, kind="curve")
 
 
 # ---------------------------------------------------------------- tables

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SvgFigure", "render_svg"]
+__all__ = ["SvgFigure", "Sketchbook", "render_svg"]
 
 #: Default figure size in inches: the page scales it to the width of its box.
 FIGURE_SIZE = (4.8, 3.0)
@@ -37,22 +37,68 @@ class SvgFigure:
     alt: str
 
 
+class Sketchbook:
+    """One figure per kind of drawing, wiped and drawn again for each pool.
+
+    Drawing on a fresh figure pays for building its axes, ticks and labels every time;
+    the report draws the same two kinds of figure for every pool, so it keeps one figure
+    per kind and only replaces what was drawn on it (the markup is the same as on a fresh
+    figure; ``tests/test_report.py`` checks it).
+    """
+
+    def __init__(self) -> None:
+        self._axes: dict[str, Any] = {}
+
+    def axes(self, kind: str, size: tuple[float, float], margins: dict[str, float]) -> Any:
+        from matplotlib.figure import Figure
+
+        ax = self._axes.get(kind)
+        if ax is None:
+            figure = Figure(figsize=size)
+            figure.subplots_adjust(**margins)
+            ax = self._axes[kind] = figure.add_subplot()
+        else:
+            _wipe(ax)
+        return ax
+
+
+def _wipe(ax: Any) -> None:
+    """Remove what was drawn on ``ax`` and forget its data limits; keep its axis machinery."""
+    from matplotlib.transforms import Bbox
+
+    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images]:
+        artist.remove()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.set_title("")
+    ax.dataLim = Bbox.null()
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscale_on(True)
+
+
 def render_svg(draw: Callable[[Any], Any], alt: str, key: str, *, size: tuple[float, float] = FIGURE_SIZE,
-               margins: dict[str, float] | None = None) -> SvgFigure:
-    """Draw ``draw(ax)`` on a new figure and return it as inline SVG with ``alt`` as its label.
+               margins: dict[str, float] | None = None, sketchbook: Sketchbook | None = None,
+               kind: str | None = None) -> SvgFigure:
+    """Draw ``draw(ax)`` and return the figure as inline SVG with ``alt`` as its label.
 
     ``key`` salts the SVG ids (unique per figure in a page); ``margins`` are passed to
-    ``subplots_adjust`` (fixed margins: ``tight_layout`` would draw the figure twice).
+    ``subplots_adjust`` (fixed margins: ``tight_layout`` would draw the figure twice). With
+    a ``sketchbook``, figures of the same ``kind`` are drawn on one reused figure.
     """
     import matplotlib
     from matplotlib.figure import Figure
 
+    margins = margins or {"left": 0.15, "right": 0.97, "top": 0.95, "bottom": 0.14}
     with matplotlib.rc_context({**_RC, "svg.hashsalt": f"resopt-{key}"}):
-        fig = Figure(figsize=size)
-        fig.subplots_adjust(**(margins or {"left": 0.15, "right": 0.97, "top": 0.95, "bottom": 0.14}))
-        draw(fig.add_subplot())
+        if sketchbook is not None and kind is not None:
+            ax = sketchbook.axes(kind, size, margins)
+        else:
+            figure = Figure(figsize=size)
+            figure.subplots_adjust(**margins)
+            ax = figure.add_subplot()
+        draw(ax)
         buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        ax.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return SvgFigure(_accessible(buffer.getvalue(), alt, key), alt)
 
 
