@@ -368,3 +368,35 @@ def test_figures_drawn_on_a_reused_figure_are_the_figures_drawn_fresh(example):
     for a, b in zip(reused, fresh):
         for kind in ("fan", "curve"):
             assert a[kind].svg == b[kind].svg and a[kind].alt == b[kind].alt
+
+
+def _luminance(colour: str) -> float:
+    rgb = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_report_text_colours_have_sufficient_contrast():
+    """WCAG AA (4.5:1) for every text colour of the stylesheet on the background it sits on."""
+    from importlib.resources import files
+
+    css = files("resopt.report").joinpath("templates/report.html.j2").read_text().split("<style>")[1]
+    css = css.split("</style>")[0]
+    var = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", css))
+    pairs = [(var["ink"], "#ffffff"), (var["muted"], "#ffffff"), (var["muted"], var["bg-soft"]),
+             (var["accent"], "#ffffff"), (var["ink"], var["bg-soft"])]
+    for rule in re.findall(r"\{([^}]*)\}", css):
+        fg = re.search(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", rule)
+        bg = re.search(r"background:\s*(#[0-9a-fA-F]{6})", rule)
+        if fg and bg:
+            pairs.append((fg.group(1), bg.group(1)))
+        elif bg:  # text in a box without its own colour is the page's ink
+            pairs.append((var["ink"], bg.group(1)))
+    assert len(pairs) >= 10
+    for fg, bg in pairs:
+        assert _contrast(fg, bg) >= 4.5, (fg, bg, round(_contrast(fg, bg), 2))
