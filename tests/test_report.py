@@ -400,3 +400,17 @@ def test_report_text_colours_have_sufficient_contrast():
     assert len(pairs) >= 10
     for fg, bg in pairs:
         assert _contrast(fg, bg) >= 4.5, (fg, bg, round(_contrast(fg, bg), 2))
+
+
+def test_report_of_a_reservations_only_plan(tmp_path):
+    inputs = _small(tmp_path)
+    inputs.workloads = inputs.offerings = None
+    plan = resopt.plan_week(inputs, policy={"scenarios": 30})
+    assert plan.placement is None and plan.success
+    text = plan.report_html()
+    page = Page(text)
+    assert "No workloads were given: the plan sizes reservations only." in text
+    assert "placement-table" not in page.ids and "unplaced" not in page.ids
+    assert sorted(svg["data-figure"] for svg in page.svgs if "data-figure" in svg) == sorted(
+        ["costs", "coverage", "fan-0", "fan-1", "fan-2", "curve-0", "curve-1", "curve-2"])
+    assert json.loads(page.island) == json.loads(json.dumps(plan.summary))
