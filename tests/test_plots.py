@@ -128,7 +128,8 @@ def test_gpus_by_region_stacks_modes_per_region():
 
 
 def test_placement_plot_gpus_by_region_adds_up_to_the_plan(placement):
-    ax = placement.plot("gpus_by_region")
+    _, ax = plt.subplots()
+    assert placement.plot("gpus_by_region", ax=ax) is ax
     a = placement.assignments
     expected = a.assign(place=a["cloud"] + "/" + a["region"]).groupby("place")["gpus"].sum()
     assert tick_labels(ax) == list(expected.index)
@@ -137,7 +138,8 @@ def test_placement_plot_gpus_by_region_adds_up_to_the_plan(placement):
 
 
 def test_placement_plot_cost_stacks_spend_by_cloud_and_mode(placement):
-    ax = placement.plot()
+    _, ax = plt.subplots()
+    assert placement.plot(ax=ax) is ax
     a = placement.assignments
     spend = (a.assign(spend=a["compute_cost"] + a["egress_cost"])
              .pivot_table(index="cloud", columns="mode", values="spend", aggfunc="sum", fill_value=0.0))
@@ -195,7 +197,8 @@ def test_demand_distribution_histogram_is_the_share_of_hours_per_unit():
 def test_reservation_plot_curve_marks_the_optimum_at_the_brute_force_level():
     demand, prices = one_pool()
     res = resopt.size_reservations(demand, prices).raise_for_status()
-    ax = res.plot("h100")
+    _, ax = plt.subplots()
+    assert res.plot("h100", ax=ax) is ax
     values = DEMAND.ravel()
     hours = DEMAND.shape[1]
 
@@ -215,7 +218,8 @@ def test_reservation_plot_distribution_marks_the_reserved_capacity_and_the_cost_
     demand, prices = one_pool(existing=2)
     res = resopt.size_reservations(demand, prices, service_level=0.9).raise_for_status()
     row = res.reservations.iloc[0]
-    ax = res.plot("h100", kind="distribution")
+    _, ax = plt.subplots()
+    assert res.plot("h100", kind="distribution", ax=ax) is ax
     lines = {line.get_label().split(" (")[0]: float(line.get_xdata()[0]) for line in ax.get_lines()}
     values = DEMAND.ravel()
     optimum = critical_fractile(values, 1.0 / 2.5)  # total capacity at the cost optimum
@@ -277,7 +281,8 @@ def weekly_plan():
 
 
 def test_weekly_plan_plot_costs_draws_the_summary_costs(weekly_plan):
-    ax = weekly_plan.plot_costs()
+    _, ax = plt.subplots()
+    assert weekly_plan.plot_costs(ax=ax) is ax
     costs = pd.DataFrame(weekly_plan.summary["by_cloud_mode"])
     per_cloud = costs.groupby("cloud")["cost"].sum()
     assert tick_labels(ax) == list(per_cloud.index)
