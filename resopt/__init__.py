@@ -8,6 +8,7 @@ One function per problem, each returning a :class:`Result`:
 - :func:`simulate`, :func:`compare_policies` — scheduling and load-balancing policies.
 - :func:`forecast_demand` — probabilistic hourly demand scenarios per pool.
 - :func:`plan_week` — the weekly capacity plan: forecast, reserve, place, summarize.
+- :func:`sweep` — what-if sweeps: the weekly plan over a grid of settings, on Dask if asked.
 
 Problem modules are imported on first use, so ``import resopt`` stays fast.
 """
@@ -45,6 +46,8 @@ _LAZY = {
     "WeeklyPlan": "resopt.planning.weekly",
     "PlanInputs": "resopt.planning.inputs",
     "Policy": "resopt.planning.inputs",
+    "sweep": "resopt.planning.sweep",
+    "SweepResult": "resopt.planning.sweep",
 }
 
 __all__ = [

@@ -3,7 +3,7 @@
 Commands: ``resopt assign`` (core assignment from a YAML instance),
 ``resopt place`` (workloads on cloud offerings), ``resopt reserve`` (reservation
 sizing), ``resopt simulate`` (scheduling policies on a task CSV), and the weekly
-plan: ``resopt plan``, ``resopt history``, ``resopt diff``.
+plan: ``resopt plan``, ``resopt history``, ``resopt diff``; what-if sweeps: ``resopt sweep``.
 
 Each command is a parser block (``_add_<name>``) plus a function taking the
 parsed arguments and returning an exit code; the shared pieces are
@@ -428,6 +428,52 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_sweep(sub: argparse._SubParsersAction) -> None:
+    sweep = sub.add_parser(
+        "sweep", help="what-if sweep: the weekly plan for every combination of a grid of settings",
+        description="Run the weekly plan for every combination of the settings in --grid (a YAML mapping of "
+        "setting to values: any policy key, discounts.CLOUD, price_multiplier.cloud.CLOUD, "
+        "price_multiplier.accelerator.NAME, demand_growth); write sweep.csv and frontier.png to --out.")
+    source = sweep.add_mutually_exclusive_group(required=True)
+    source.add_argument("inputs", nargs="?", help="the input directory")
+    source.add_argument("--example", action="store_true", help="sweep the example bundled with resopt")
+    sweep.add_argument("--grid", required=True, help="YAML file: setting -> list of values")
+    sweep.add_argument("--out", required=True, help="output directory (written atomically)")
+    sweep.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="run on a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", help="run on the Dask cluster at this scheduler address")
+    sweep.add_argument("--x", help="frontier plot: the setting on the x axis (default: the first that varies)")
+    sweep.add_argument("--by", help="frontier plot: one line per value of this setting (default: the second)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .examples import weekly_example
+    from .planning.inputs import read_plan_inputs
+    from .planning.outputs import prepare_output_dir
+    from .planning.sweep import check_axes, dask_client, flatten_grid, read_grid, sweep
+
+    prepare_output_dir(args.out, force=args.force)  # refuse bad options before any work
+    grid = read_grid(args.grid)
+    check_axes(list(flatten_grid(grid)), x=args.x, by=args.by)
+    inputs = read_plan_inputs(weekly_example() if args.example else args.inputs)
+    with dask_client(workers=args.workers, scheduler=args.scheduler) as client:
+        result = sweep(inputs, grid, client=client, progress=not args.quiet)
+    try:
+        result.write(args.out, force=args.force, x=args.x, by=args.by)
+    except OSError as exc:
+        raise _WriteFailed(f"could not write {args.out!r}: {exc.strerror or exc}") from None
+    shown = [*result.settings, "status", "total_cost", "savings", "new_reserved_units", "error"]
+    show_table(result.table[shown].round(2), str(Path(args.out) / "sweep.csv"))
+    if len(result.failed):
+        print(f"resopt sweep: {len(result.failed)} of {len(result.table)} combinations failed (see 'error')",
+              file=sys.stderr)
+    if not args.quiet:
+        print(f"resopt sweep: wrote {args.out} ({result.backend}, {result.runtime_s:.1f} s)", file=sys.stderr)
+    return ExitCode.OK
+
+
 # ----------------------------------------------------------------------------- main
 
 #: Each command: (parser block, function). A new command adds one entry.
@@ -439,6 +485,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Callable
     "plan": (_add_plan, _plan),
     "history": (_add_history, _history),
     "diff": (_add_diff, _diff),
+    "sweep": (_add_sweep, _sweep),
 }
 
 

@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ __all__ = [
     "savings_curve",
     "cost_by_cloud_mode",
     "coverage_utilization",
+    "sweep_frontier",
 ]
 
 #: Colour of each purchase mode (Okabe-Ito palette: distinguishable with colour blindness).
@@ -510,4 +511,61 @@ def coverage_utilization(pools: pd.DataFrame, ax: Any = None) -> Any:
     ax.grid(True, axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small", frameon=False)
+    return ax
+
+
+#: Columns measured in USD (their axis label says so).
+_USD = ("total_cost", "all_on_demand_cost", "savings")
+
+
+def _label(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def sweep_frontier(
+    table: pd.DataFrame,
+    x: str,
+    y: str = "total_cost",
+    *,
+    by: str | None = None,
+    others: Sequence[str] = (),
+    ax: Any = None,
+) -> Any:
+    """Draw a what-if sweep's ``y`` against the setting ``x``, one line per group; return the Axes.
+
+    Lines group the rows by ``by`` and ``others`` (settings that also vary); rows
+    without a value of ``y`` (failed or infeasible plans) are left out, so a line may
+    have gaps. Numeric ``x`` values are sorted along each line.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> table = pd.DataFrame({"service_level": [0.5, 0.9, 0.5, 0.9], "budget": [1, 1, 2, 2],
+    ...                       "total_cost": [10.0, 12.0, 9.0, 11.0]})
+    >>> ax = sweep_frontier(table, "service_level", by="budget")
+    >>> [line.get_label() for line in ax.get_lines()], ax.get_lines()[1].get_ydata().tolist()
+    (['budget=1', 'budget=2'], [9.0, 11.0])
+    """
+    ax = _axes(ax, (7, 4.5))
+    groups = [c for c in ([by] if by is not None else []) + list(others) if c not in (x, None)]
+    data = table.assign(**{"_y": pd.to_numeric(table[y], errors="coerce")}).dropna(subset=["_y"])
+    numeric_x = pd.api.types.is_numeric_dtype(table[x])
+    if groups:
+        keys = data[groups].map(repr).apply(tuple, axis=1)
+        parts = [(data.loc[keys == key].iloc[0][groups].tolist(), data.loc[keys == key])
+                 for key in pd.unique(keys)]
+    else:
+        parts = [([], data)]
+    for values, part in parts:
+        if numeric_x:
+            part = part.sort_values(x, kind="stable")
+        label = ", ".join(f"{g}={_label(v)}" for g, v in zip(groups, values)) or y
+        ax.plot(part[x] if numeric_x else part[x].map(_label), part["_y"], marker="o", label=label)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y.replace("_", " ") + (" (USD)" if y in _USD else ""))
+    ax.set_title(f"{y.replace('_', ' ')} against {x}")
+    ax.grid(True, alpha=0.3)
+    if groups:
+        ax.legend(title=", ".join(groups) if len(groups) == 1 else None, fontsize=8)
     return ax

@@ -247,13 +247,7 @@ def plan_week(
     # 1. Forecast.
     t0 = time.perf_counter()
     if forecast is None:
-        from .forecast import forecast_demand
-
-        try:
-            forecast = forecast_demand(inputs.usage, horizon_hours=pol.horizon_hours, scenarios=pol.scenarios,
-                                       seed=pol.seed, method=pol.forecast_method)
-        except InputError as exc:
-            raise _in_file(exc, {"usage": "usage.csv"}) from None
+        forecast = forecast_step(inputs, pol)
     steps["forecast"] = {"status": "optimal", "runtime_s": time.perf_counter() - t0}
     report("forecast", steps["forecast"]["runtime_s"])
 
@@ -339,6 +333,24 @@ def _check_before_solving(inputs: PlanInputs, pol: Policy, priced_pools: pd.Data
                         max_cloud_share=pol.max_cloud_share, carbon_price=pol.carbon_price)
     except InputError as exc:
         raise _in_file(exc, PLACEMENT_FILES) from None
+
+
+#: The policy keys the forecast depends on (a what-if sweep forecasts once per distinct setting).
+FORECAST_KEYS = ("horizon_hours", "scenarios", "seed", "forecast_method")
+
+
+def forecast_step(inputs: PlanInputs, policy: Policy) -> Any:
+    """Step 1 of :func:`plan_week`: forecast each pool's demand under ``policy``.
+
+    Depends on ``inputs.usage`` and the :data:`FORECAST_KEYS` of ``policy`` only.
+    """
+    from .forecast import forecast_demand
+
+    try:
+        return forecast_demand(inputs.usage, horizon_hours=policy.horizon_hours, scenarios=policy.scenarios,
+                               seed=policy.seed, method=policy.forecast_method)
+    except InputError as exc:
+        raise _in_file(exc, {"usage": "usage.csv"}) from None
 
 
 def _run_id(created: datetime) -> str:
