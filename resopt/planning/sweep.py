@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import difflib
 import itertools
 import math
 import os
@@ -52,7 +51,7 @@ import pandas as pd
 from .._validate import check_scalar
 from ..errors import BackendUnavailableError, InputError, ResoptError
 from ..result import render_html, render_text
-from .inputs import PlanInputs, Policy, read_plan_inputs
+from .inputs import PlanInputs, Policy, closest, read_plan_inputs
 from .weekly import FORECAST_KEYS, forecast_step, plan_week
 
 __all__ = ["sweep", "SweepResult", "flatten_grid", "read_grid", "dask_client", "reprice", "grow_forecast",
@@ -139,9 +138,8 @@ def check_axes(names: list[str], **axes: str | None) -> None:
     """Each given plot axis (``x=``, ``by=``) must be one of the grid's settings."""
     for option, value in axes.items():
         if value is not None and value not in names:
-            close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.5)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise InputError(f"The frontier plot's {option} {value!r} is not a setting of the grid{hint}. "
+            raise InputError(f"The frontier plot's {option} {value!r} is not a setting of the grid"
+                             f"{closest(value, names)}. "
                              f"Settings: {', '.join(names)}.")
 
 
@@ -167,10 +165,8 @@ def check_settings(names: list[str], inputs: PlanInputs) -> None:
     for name in names:
         if name in known:
             continue
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise InputError(
-            f"Unknown sweep setting {name!r}{hint}. Settings: any policy key ({', '.join(policy_keys)}), "
+            f"Unknown sweep setting {name!r}{closest(name, known)}. Settings: any policy key ({', '.join(policy_keys)}), "
             f"{GROWTH}, {DISCOUNTS}.<cloud>, {PRICE_MULTIPLIER}.cloud.<cloud> and "
             f"{PRICE_MULTIPLIER}.accelerator.<accelerator>, with clouds {', '.join(clouds) or '(none)'} and "
             f"accelerators {', '.join(accelerators) or '(none)'}.")
@@ -629,9 +625,8 @@ class SweepResult:
     def _check_column(name: str, known: Any) -> None:
         known = [str(k) for k in known]
         if name not in known:
-            close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise InputError(f"The sweep table has no column {name!r}{hint}. Columns: {', '.join(known)}.")
+            raise InputError(f"The sweep table has no column {name!r}{closest(name, known)}. "
+                             f"Columns: {', '.join(known)}.")
 
     def default_axes(self) -> tuple[str, str | None]:
         """The ``x`` and ``by`` a frontier plot uses by default: the first two varying settings."""
