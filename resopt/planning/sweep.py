@@ -41,7 +41,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +262,7 @@ def reprice(inputs: PlanInputs, prices: Mapping[tuple[str, str], float]) -> Plan
     ...                       "reserved": [4.0, 5.0], "on_demand": [6.0, 8.0]})
     >>> inputs = PlanInputs(usage=pd.DataFrame({"pool": ["a"]}), pools=pools)
     >>> out = reprice(inputs, {("cloud", "aws"): 0.5, ("accelerator", "H100"): 0.8})
-    >>> out.pools[["reserved", "on_demand"]].to_dict("list")
+    >>> out.pools[["reserved", "on_demand"]].round(6).to_dict("list")
     {'reserved': [1.6, 4.0], 'on_demand': [2.4, 6.4]}
     """
     if not prices:
@@ -275,26 +275,29 @@ def reprice(inputs: PlanInputs, prices: Mapping[tuple[str, str], float]) -> Plan
 
 
 def grow_forecast(forecast: Any, factor: float) -> Any:
-    """A copy of ``forecast`` whose scenario demand (and demand quantiles) are multiplied by ``factor``."""
+    """A copy of ``forecast`` whose scenario demand and demand quantiles are multiplied by ``factor``.
+
+    Examples
+    --------
+    >>> from resopt.examples import weekly_example
+    >>> from resopt.planning.inputs import read_plan_inputs
+    >>> usage = read_plan_inputs(weekly_example()).usage
+    >>> from resopt import forecast_demand
+    >>> forecast = forecast_demand(usage, scenarios=5, horizon_hours=24)
+    >>> grown = grow_forecast(forecast, 1.5)
+    >>> bool((grown.scenarios["demand"] == 1.5 * forecast.scenarios["demand"]).all())
+    True
+    """
     if factor == 1.0:
         return forecast
-    changes: dict[str, pd.DataFrame] = {}
-    scenarios = forecast.scenarios.copy()
-    scenarios["demand"] = scenarios["demand"] * factor
-    changes["scenarios"] = scenarios
+    grown = copy.copy(forecast)
+    # Plain attributes (or cached properties, which an instance attribute overrides).
+    grown.scenarios = forecast.scenarios.assign(demand=forecast.scenarios["demand"] * factor)
     quantiles = getattr(forecast, "quantiles", None)
     if isinstance(quantiles, pd.DataFrame):
-        quantiles = quantiles.copy()
-        labels = {"pool", "hour", "scenario", "timestamp", "step"}
-        for column in quantiles.columns:
-            if column not in labels and pd.api.types.is_float_dtype(quantiles[column]):
-                quantiles[column] = quantiles[column] * factor
-        changes["quantiles"] = quantiles
-    if is_dataclass(forecast):
-        return replace(forecast, **changes)
-    grown = copy.copy(forecast)
-    for name, value in changes.items():
-        object.__setattr__(grown, name, value)
+        labels = {"pool", "hour", "scenario", "timestamp"}
+        grown.quantiles = quantiles.assign(**{c: quantiles[c] * factor for c in quantiles.columns
+                                              if c not in labels and pd.api.types.is_float_dtype(quantiles[c])})
     return grown
 
 
