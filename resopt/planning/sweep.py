@@ -54,8 +54,7 @@ from ..result import render_html, render_text
 from .inputs import PlanInputs, Policy, closest, read_plan_inputs
 from .weekly import FORECAST_KEYS, forecast_step, plan_week
 
-__all__ = ["sweep", "SweepResult", "flatten_grid", "read_grid", "dask_client", "reprice", "grow_forecast",
-           "SWEEP_FILES"]
+__all__ = ["sweep", "SweepResult", "flatten_grid", "read_grid", "dask_client", "reprice", "grow_forecast"]
 
 GROWTH = "demand_growth"
 PRICE_MULTIPLIER = "price_multiplier"
@@ -66,8 +65,6 @@ OFFERING_PRICE_COLUMNS = ("price_per_hour", "spot_price_per_hour")
 #: Times Dask runs a task again after it raised (a task lost with its worker is
 #: rescheduled by the scheduler regardless).
 RETRIES = 2
-#: The files :meth:`SweepResult.write` writes.
-SWEEP_FILES = ("sweep.csv", "frontier.png")
 EXTRA = "pip install 'resopt[distributed]'"
 
 
