@@ -291,7 +291,7 @@ def test_killed_worker_still_yields_the_full_table(inputs, client, sequential):
 def test_partitioned_placement_on_dask_equals_in_process(client):
     from resopt.problems.placement.synthetic import synthetic_instance
 
-    workloads, offerings = synthetic_instance(60, 12, seed=5)
+    workloads, offerings = synthetic_instance(60, 24, seed=5, regions_per_cloud=1)
     kwargs = {"partitions": 3, "backend": "highs", "seed": 2, "time_limit": 10}
     here = resopt.place_workloads(workloads, offerings, **kwargs)
     there = resopt.place_workloads(workloads, offerings, executor=client, **kwargs)
