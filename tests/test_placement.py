@@ -470,11 +470,11 @@ def test_heuristic_on_example_catalog_is_feasible_with_bound(catalog):
 
 
 def test_auto_picks_milp_when_small_and_heuristic_when_large(monkeypatch, catalog):
-    import resopt.problems.placement.solve as solve_mod
+    import resopt.problems.placement.registry as registry_mod
 
     w, o = catalog
     assert place_workloads(w, o).backend == "highs"
-    monkeypatch.setattr(solve_mod, "MILP_MAX_COLUMNS_PER_SECOND", 0)
+    monkeypatch.setattr(registry_mod, "MILP_MAX_COLUMNS_PER_SECOND", 0)
     r = place_workloads(w, o)
     assert r.backend == "heuristic"
     check_plan(r, w, o)
@@ -642,7 +642,7 @@ def test_auto_counts_the_dense_share_and_budget_rows_in_the_size_guard():
     so each dense row counts as another copy of the columns when "auto" judges the size."""
     from resopt.problems.placement.formulation import build_pairs
     from resopt.problems.placement.schema import validate_inputs
-    from resopt.problems.placement.solve import MILP_MAX_COLUMNS_PER_SECOND, milp_fits
+    from resopt.problems.placement.registry import MILP_MAX_COLUMNS_PER_SECOND, milp_fits
 
     workloads = pd.DataFrame({"workload": [f"w{i}" for i in range(1000)], "gpus": 1, "hours": 1,
                               "accelerator": "*"})

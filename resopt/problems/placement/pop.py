@@ -26,6 +26,7 @@ from ...result import Status, relative_gap
 from .diagnosis import precheck
 from .formulation import build_pairs, plan_tables
 from .heuristic import Relaxation, lagrangian_bound, solve_heuristic
+from .registry import REGISTRY, milp_fits
 from .result import PlacementResult
 from .schema import PlacementInput
 
@@ -53,8 +54,6 @@ def split_capacity(capacity: np.ndarray, per_instance: np.ndarray, k: int) -> np
 def _solve_part(inp: PlacementInput, part_capacity: np.ndarray, backend: str, time_limit: float,
                 mip_gap: float) -> dict[str, Any]:
     """Solve one part (module level, so process pools and Dask can ship it)."""
-    from .solve import REGISTRY, milp_fits
-
     t0 = time.perf_counter()
     part = replace(inp, capacity=part_capacity)
     pairs = build_pairs(part)
@@ -175,13 +174,11 @@ def solve_partitioned(inp: PlacementInput, backend: str, k: int, *, executor: An
     name = used[0] if len(used) == 1 else "+".join(used)
     failed = [j for j, o in enumerate(outs) if "assignments" not in o]
     if failed:
-        from .solve import _reasons
-
         pairs = build_pairs(inp)
         diag = precheck(inp, pairs)
         if diag:
             return PlacementResult(Status.INFEASIBLE, backend=name, problem="placement", diagnosis=diag,
-                                   message=_reasons(diag) + " (found before solving)",
+                                   message=diag.brief() + " (found before solving)",
                                    runtime_s=time.perf_counter() - start, timings=timings)
         texts = "; ".join(f"part {j}: {outs[j]['status']} ({outs[j]['text']})" for j in failed[:3])
         return PlacementResult(Status.ERROR, backend=name, problem="placement", timings=timings,

@@ -44,6 +44,11 @@ class Diagnosis:
     def __str__(self) -> str:
         return "\n".join(self.reasons) if self.reasons else "no problem found"
 
+    def brief(self, most: int = 5) -> str:
+        """The first few reasons on one line (for a result's message; all stay in ``reasons``)."""
+        rest = len(self.reasons) - most
+        return "; ".join(self.reasons[:most]) + (f"; ... {rest} more in result.diagnosis" if rest > 0 else "")
+
 
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})

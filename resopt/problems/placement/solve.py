@@ -8,71 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
+from ...backends import Backend
 from ...errors import InputError
 from ...result import Status, stopwatch
 from .diagnosis import explain_cuts, precheck
-from .formulation import Pairs, build_model, build_pairs, plan_tables
+from .formulation import build_pairs, plan_tables
+from .pop import solve_partitioned
+from .registry import PROBLEM, REGISTRY, milp_fits
 from .result import Diagnosis, PlacementResult
 from .schema import PlacementInput, validate_inputs
 
-__all__ = ["place_workloads", "solve_input", "milp_fits", "MILP_MAX_COLUMNS_PER_SECOND"]
-
-PROBLEM = "placement"
-
-#: ``backend="auto"`` runs the MILP while it has at most this many columns per
-#: second of ``time_limit`` (HiGHS does not always honour its time limit inside
-#: the root node of a huge MILP, so the size is checked before calling it).
-MILP_MAX_COLUMNS_PER_SECOND = 2_000
-
-
-def _exact(solver):
-    """Adapt a generic LinearModel solver to the placement backend signature."""
-
-    def run(inp: PlacementInput, pairs: Pairs, *, time_limit: float, mip_gap: float):
-        return solve_exact(inp, pairs, solver, time_limit=time_limit, mip_gap=mip_gap)
-
-    return run
-
-
-def _heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float, mip_gap: float):
-    from .heuristic import solve_heuristic
-
-    return solve_heuristic(inp, pairs, time_limit=time_limit)
-
-
-REGISTRY = BackendRegistry(PROBLEM, [
-    *(Backend(name, _exact(model_solver(name)), frozenset({"integer", "time_limit", "bound"}), requires)
-      for name, requires in MODEL_SOLVER_REQUIRES.items()),
-    Backend("heuristic", _heuristic, frozenset({"integer", "time_limit", "bound", "large"}), ()),
-])
-
-
-def solve_exact(inp: PlacementInput, pairs: Pairs, solver, *, time_limit: float, mip_gap: float):
-    """Solve the MILP with one of the generic LinearModel solvers.
-
-    Returns ``(status, counts, bound, message, timings)``; counts are replicas per pair.
-    """
-    timings: dict[str, float] = {}
-    with stopwatch(timings, "formulate"):
-        model, layout = build_model(inp, pairs)
-    sol = solver(model, time_limit=time_limit, mip_gap=mip_gap)
-    for k, v in sol.timings.items():
-        timings[k] = timings.get(k, 0.0) + v
-    counts = None if sol.x is None else np.rint(sol.x[:layout.num_pairs])
-    return sol.status, counts, sol.bound, sol.solver_status, timings
-
-
-def milp_fits(inp: PlacementInput, pairs: Pairs, time_limit: float) -> bool:
-    """Whether the MILP fits ``time_limit``, judged by its size before HiGHS is called.
-
-    The budget row and the cloud-share rows are dense (one entry per pair each), and HiGHS's
-    presolve does not check its time limit while it works on them (5,000 workloads with a
-    share cap ran past 5 minutes under a 20 s limit), so each dense row counts as another
-    copy of the columns.
-    """
-    dense_rows = (inp.budget is not None) + (len(inp.clouds) if inp.max_cloud_share is not None else 0)
-    return pairs.size * (1 + dense_rows) <= MILP_MAX_COLUMNS_PER_SECOND * max(time_limit, 1.0)
+__all__ = ["place_workloads", "solve_input"]
 
 
 def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap: float,
@@ -90,7 +36,7 @@ def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap
     if diag:
         return PlacementResult(Status.INFEASIBLE, backend=chosen.name, problem=PROBLEM, timings=timings,
                                runtime_s=time.perf_counter() - start, diagnosis=diag,
-                               message=_reasons(diag) + " (found before solving)")
+                               message=diag.brief() + " (found before solving)")
     status, counts, bound, text, sub = chosen.solve(inp, pairs, time_limit=time_limit, mip_gap=mip_gap)
     if backend == "auto" and chosen.name != "heuristic" and not status.has_solution \
             and status is not Status.INFEASIBLE:
@@ -112,7 +58,7 @@ def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap
     if status is Status.INFEASIBLE and diagnose:
         with stopwatch(timings, "diagnose"):
             result.diagnosis = explain_cuts(inp, lambda v: _resolve_spend(v, chosen, time_limit, mip_gap))
-        text = _reasons(result.diagnosis) + f" ({text})"
+        text = result.diagnosis.brief() + f" ({text})"
     result.message = _message(result, text)
     result.runtime_s = time.perf_counter() - start
     return result
@@ -123,13 +69,6 @@ def _resolve_spend(inp: PlacementInput, backend: Backend, time_limit: float, mip
     status, counts, *_ = backend.solve(inp, pairs, time_limit=time_limit, mip_gap=mip_gap)
     spend = float(pairs.spend @ counts) if counts is not None else math.nan
     return status, spend
-
-
-def _reasons(diag: Diagnosis, most: int = 5) -> str:
-    """The first few reasons of a diagnosis for the one-line message (all stay in ``diagnosis``)."""
-    head = "; ".join(diag.reasons[:most])
-    rest = len(diag.reasons) - most
-    return head + (f"; ... {rest} more in result.diagnosis" if rest > 0 else "")
 
 
 def _message(result: PlacementResult, text: str) -> str:
@@ -243,8 +182,6 @@ def place_workloads(
         if executor is not None and not callable(getattr(executor, "submit", None)):
             raise InputError(f"'executor' must have a submit method. Got {type(executor).__name__}.")
     if partitions > 1:
-        from .pop import solve_partitioned
-
         result = solve_partitioned(inp, backend, int(partitions), executor=executor, seed=seed,
                                    time_limit=time_limit, mip_gap=mip_gap)
     else:
