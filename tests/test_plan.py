@@ -376,3 +376,12 @@ def test_plan_repr_and_report(tmp_path):
     island = html.split('id="plan-summary">')[1].split("</script>")[0]
     assert json.loads(island)["totals"] == plan.summary["totals"]
     assert "http://" not in html and "https://" not in html
+
+
+def test_a_misspelt_optional_pool_column_is_named(tmp_path, capsys):
+    folder = small_inputs(tmp_path / "in")
+    pools = pd.read_csv(folder / "pools.csv").assign(reserve_limt=[5, 5])
+    pools.to_csv(folder / "pools.csv", index=False)
+    assert main(["plan", str(folder), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "reserve_limt" in err and "reserve_limit" in err and "pools.csv" in err

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .._validate import as_frame, check_scalar, check_unique, require_columns, text_column
+from .._validate import as_frame, check_columns, check_scalar, check_unique, text_column
 from ..errors import InputError
 
 __all__ = ["Policy", "PlanInputs", "read_plan_inputs", "INPUT_FILES", "POOL_COLUMNS"]
@@ -304,7 +304,7 @@ def check_pools(pools: pd.DataFrame, usage_pools: list[str]) -> pd.DataFrame:
 
     Prices are validated by :func:`resopt.size_reservations` (messages then name pools.csv).
     """
-    require_columns(pools, "pools.csv", POOL_COLUMNS)
+    check_columns(pools, "pools.csv", POOL_COLUMNS, POOL_OPTIONAL)
     names = text_column(pools, "pools.csv", "pool")
     check_unique(names, "pools.csv", "pool", pools)
     for column in ("cloud", "region", "accelerator"):

@@ -109,7 +109,8 @@ def place_workloads(
         ``workload``, ``gpus``, ``hours``, ``accelerator`` (``|``-joined names or
         ``*``); optional ``replicas``, ``spread``, ``clouds``, ``regions``,
         ``data_cloud``, ``data_region``, ``data_gb``, ``spot_ok``,
-        ``unplaced_penalty`` (empty: must be placed).
+        ``unplaced_penalty`` (empty: must be placed). A ``data_cloud`` outside the
+        catalog (data on premises, say) needs an ``egress`` row naming it.
     offerings : DataFrame
         ``cloud``, ``region``, ``instance_type``, ``accelerator``,
         ``accelerator_count``, ``price_per_hour``; optional
