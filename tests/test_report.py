@@ -414,3 +414,26 @@ def test_report_of_a_reservations_only_plan(tmp_path):
     assert sorted(svg["data-figure"] for svg in page.svgs if "data-figure" in svg) == sorted(
         ["costs", "coverage", "fan-0", "fan-1", "fan-2", "curve-0", "curve-1", "curve-2"])
     assert json.loads(page.island) == json.loads(json.dumps(plan.summary))
+
+
+def test_report_of_plan_whose_reservations_are_infeasible(tmp_path):
+    inputs = _small(tmp_path)
+    pools = inputs.pools.copy()
+    capped = pools["pool"].iloc[0]
+    pools["reserve_limit"] = np.nan
+    pools["on_demand_limit"] = np.nan
+    pools.loc[pools.index[0], ["reserve_limit", "on_demand_limit"]] = [0.0, 0.0]  # no way to serve its demand
+    if "spot_limit" in pools.columns:
+        pools.loc[pools.index[0], "spot_limit"] = 0.0
+    inputs.pools = pools
+    plan = resopt.plan_week(inputs, policy={"scenarios": 30})
+    assert str(plan.reservations.status) == "infeasible"
+    text = plan.report_html()
+    page = Page(text)
+    section = html.unescape(text.split('id="diagnosis"')[1].split("</section>")[0])
+    assert f"Reservations are infeasible: {plan.reservations.message}".rstrip() in section
+    assert f"Pools without a feasible reservation: {capped}." in section
+    assert "No cost curve: this pool has no feasible reservation." in text
+    assert json.loads(page.island)["status"] == "infeasible"
+    assert "totals.expected_cost" not in {key for key, _, _ in page.numbers}  # no cost shown for no plan
+    assert "no plan: see the diagnosis below" in text
