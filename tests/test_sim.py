@@ -374,7 +374,7 @@ def test_bad_machines(machines, match):
 
 @pytest.mark.parametrize("policy", ["SJF", "round-robin", "lifo", "", None, 3])
 def test_unknown_policy_lists_known_ones(policy):
-    known = "round_robin, least_connections, weighted, fcfs, sjf, srtf"
+    known = "round_robin, least_connections, weighted, fcfs, sjf, srtf, priority, priority_preemptive"
     with pytest.raises(InputError, match=f"Unknown policy .*Known policies: {known}\\.") as err:
         simulate(tasks(("a", 0, 1)), 1, policy=policy)
     assert isinstance(err.value, ValueError)

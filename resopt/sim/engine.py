@@ -14,10 +14,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .._validate import as_frame, check_columns, check_unique, numeric_column
+from .._validate import as_frame, check_columns, check_scalar, check_unique, numeric_column
 from ..errors import InputError
-from .metrics import compute_metrics
-from .policies import POLICIES, run_policy
+from .metrics import class_metrics, compute_metrics
+from .policies import POLICIES, PREEMPTIVE_POLICIES, PRIORITY_POLICIES, run_policy
 from .result import ScheduleResult
 
 __all__ = ["simulate", "compare_policies"]
@@ -30,6 +30,7 @@ class _Tasks(NamedTuple):
     ids: np.ndarray
     arrival: np.ndarray
     duration: np.ndarray
+    priority: np.ndarray | None  # w * (importance + urgency), or the 'priority' column; None without either
 
 
 def _check_policy(policy: Any) -> str:
@@ -44,9 +45,9 @@ def _check_policy(policy: Any) -> str:
     raise InputError(f"Unknown policy {policy!r}. Known policies: {known}.{hint}")
 
 
-def _read_tasks(tasks: Any) -> _Tasks:
+def _read_tasks(tasks: Any, priority_weight: float = 1.0) -> _Tasks:
     df = as_frame(tasks, _TABLE)
-    check_columns(df, _TABLE, ["task", "arrival", "duration"])
+    check_columns(df, _TABLE, ["task", "arrival", "duration"], ["importance", "urgency", "priority"])
     column = df["task"]
     ids = column.to_numpy()
     if column.dtype.kind not in "iub":  # integer ids cannot be missing
@@ -62,7 +63,32 @@ def _read_tasks(tasks: Any) -> _Tasks:
         check_unique(ids, _TABLE, "task", df)
     arrival = numeric_column(df, _TABLE, "arrival", minimum=0)
     duration = numeric_column(df, _TABLE, "duration", minimum=0, strict_minimum=True)
-    return _Tasks(df, ids, arrival, duration)
+    return _Tasks(df, ids, arrival, duration, _read_priority(df, priority_weight))
+
+
+def _read_priority(df: pd.DataFrame, weight: float) -> np.ndarray | None:
+    """``weight * (importance + urgency)`` (each >= 0, default 0), or the ``priority`` column."""
+    parts = [c for c in ("importance", "urgency") if c in df.columns]
+    if "priority" in df.columns:
+        if parts:
+            raise InputError(
+                f"tasks has a 'priority' column and {' and '.join(repr(c) for c in parts)}: give either a "
+                "ready-made 'priority' or 'importance'/'urgency' (priority = w x (importance + urgency)), not both."
+            )
+        return numeric_column(df, _TABLE, "priority")
+    if not parts:
+        return None
+    importance = numeric_column(df, _TABLE, "importance", default=0.0, minimum=0)
+    urgency = numeric_column(df, _TABLE, "urgency", default=0.0, minimum=0)
+    with np.errstate(over="ignore"):
+        priority = weight * (importance + urgency)
+    if not np.isfinite(priority).all():
+        pos = int(np.flatnonzero(~np.isfinite(priority))[0])
+        raise InputError(
+            f"priority_weight x (importance + urgency) overflows at row {df.index[pos]!r} "
+            f"(importance {importance[pos]:g}, urgency {urgency[pos]:g}, priority_weight {weight:g})."
+        )
+    return priority
 
 
 MAX_MACHINES = 1_000_000
@@ -115,40 +141,46 @@ def _check_machine_count(count: int, shown: Any) -> None:
         )
 
 
-def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float) -> ScheduleResult:
+def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float, aging: float = 0.0) -> ScheduleResult:
     arrival = data.arrival
     n = arrival.size
+    if policy in PRIORITY_POLICIES and data.priority is None:
+        raise InputError(
+            f"Policy {policy!r} ranks tasks by priority: tasks needs 'importance' and/or 'urgency' columns "
+            "(priority = priority_weight x (importance + urgency)) or a 'priority' column."
+        )
     if n < 2 or bool(np.all(arrival[1:] >= arrival[:-1])):
         order = None  # already in arrival order: no permutation to apply or undo
-        run = run_policy(policy, arrival, data.duration, speeds)
+        run = run_policy(policy, arrival, data.duration, speeds, data.priority, aging)
         machine, start, completion, service = run.machine, run.start, run.completion, run.service
     else:
         order = np.argsort(arrival, kind="stable")  # arrival order; ties keep table order
         rank = np.empty_like(order)
         rank[order] = np.arange(n)
-        run = run_policy(policy, arrival[order], data.duration[order], speeds)
+        base = None if data.priority is None else data.priority[order]
+        run = run_policy(policy, arrival[order], data.duration[order], speeds, base, aging)
         machine, start, completion, service = (x[rank] for x in (run.machine, run.start, run.completion, run.service))
     # waiting = completion - arrival - service, written as the queueing before the first
     # start plus the gaps between run pieces (none without preemption), so that rounding
     # cannot make it negative or add a stray ulp.
     waiting = start - arrival
-    if policy == "srtf":
+    if policy in PREEMPTIVE_POLICIES:
         waiting = waiting + np.maximum(completion - start - service, 0.0)
-    schedule = pd.DataFrame(
-        {
-            "task": data.ids,
-            "machine": machine,
-            "start": start,
-            "completion": completion,
-            "waiting": waiting,
-            "turnaround": completion - arrival,
-            "arrival": arrival,
-            "duration": data.duration,
-            "service": service,
-        },
-        index=data.frame.index,
-        copy=False,
-    )
+    turnaround = completion - arrival
+    columns = {
+        "task": data.ids,
+        "machine": machine,
+        "start": start,
+        "completion": completion,
+        "waiting": waiting,
+        "turnaround": turnaround,
+        "arrival": arrival,
+        "duration": data.duration,
+        "service": service,
+    }
+    if data.priority is not None:
+        columns["priority"] = data.priority
+    schedule = pd.DataFrame(columns, index=data.frame.index, copy=False)
     seg_task = run.seg_task if order is None else order[run.seg_task]
     scalars, busy = compute_metrics(
         arrival, completion, waiting, run.seg_machine, run.seg_start, run.seg_end, speeds.size
@@ -162,21 +194,39 @@ def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float) -> Sched
         pieces=(data.ids, seg_task, run.seg_machine, run.seg_start, run.seg_end),
         metrics=metrics,
         runtime_s=time.perf_counter() - started,
+        priority_classes=None if data.priority is None else class_metrics(data.priority, waiting, turnaround),
     )
 
 
-def simulate(tasks: Any, machines: Any = 1, *, policy: str = "fcfs") -> ScheduleResult:
+def _read_options(priority_weight: Any, aging: Any) -> tuple[float, float]:
+    weight = check_scalar(priority_weight, "priority_weight", minimum=0, strict_minimum=True)
+    return weight, check_scalar(aging, "aging", minimum=0)
+
+
+def simulate(
+    tasks: Any,
+    machines: Any = 1,
+    *,
+    policy: str = "fcfs",
+    priority_weight: float = 1.0,
+    aging: float = 0.0,
+) -> ScheduleResult:
     """Simulate a scheduling or load-balancing policy on a set of tasks.
 
     Parameters
     ----------
     tasks : DataFrame or mapping of column -> sequence
         Columns ``task`` (unique id), ``arrival`` (>= 0) and ``duration``
-        (> 0, the time the task takes on a machine of speed 1).
+        (> 0, the time the task takes on a machine of speed 1). Optional:
+        ``importance`` and ``urgency`` (numbers >= 0, default 0), whose
+        priority is ``priority_weight * (importance + urgency)``, or a
+        ready-made ``priority`` column (any finite numbers); higher runs
+        first under the priority policies.
     machines : int or sequence of float, default 1
-        A number of identical machines of speed 1, or one speed per machine:
-        a task of duration ``d`` takes ``d / speed`` on that machine. The
-        speeds are also the weights of the ``weighted`` policy.
+        A number of identical machines of speed 1 (a whole number, at most
+        1,000,000), or one speed per machine: a task of duration ``d`` takes
+        ``d / speed`` on that machine. The speeds are also the weights of the
+        ``weighted`` policy.
     policy : str, default "fcfs"
         Dispatch policies bind each task to a machine on arrival; every
         machine then serves its own queue first come first served, without
@@ -202,23 +252,43 @@ def simulate(tasks: Any, machines: Any = 1, *, policy: str = "fcfs") -> Schedule
           enter take the free machines, least remaining work on the lowest
           index. With unequal speeds, a task's service time is the time it
           actually ran, which depends on where it ran.
+        - ``"priority"``: highest priority first, non-preemptive.
+        - ``"priority_preemptive"``: at every arrival and completion the
+          ``m`` highest-priority tasks run (machines as under ``srtf``); a
+          preempted task resumes where it stopped.
 
         Ties: completions at an instant happen before arrivals at that
         instant; tasks with equal keys go by earlier arrival, then by their
         order in the table; idle machines are filled lowest index first (for
         the queue policies, regardless of speed).
+    priority_weight : float, default 1
+        ``w`` in ``priority = w * (importance + urgency)`` (> 0). It does not
+        change the order by itself; it sets the scale of priorities against
+        ``aging``.
+    aging : float, default 0
+        Under the priority policies, a task's priority grows by ``aging`` per
+        unit of time it has waited (queued or preempted; not while it runs).
+        Without aging, a steady stream of high-priority work can starve
+        low-priority tasks for ever; with aging a task waiting ``x /
+        aging`` gains ``x`` priority. Decisions are still taken at arrivals
+        and completions only.
 
     Returns
     -------
     ScheduleResult
-        ``schedule`` (one row per task, in table order), ``segments`` (every
-        run piece), ``metrics``, ``plot()``.
+        ``schedule`` (one row per task, in table order; a ``priority``
+        column when the tasks carry one), ``segments`` (every run piece),
+        ``metrics``, ``priority_classes`` (per-class waiting and turnaround,
+        when the tasks carry a priority), ``plot()``.
 
     Raises
     ------
     InputError
-        Missing columns, NaN, negative arrivals, durations <= 0, duplicate
-        task ids, zero machines or bad speeds, an unknown policy.
+        Missing or misspelt columns, NaN, negative arrivals, durations <= 0,
+        duplicate task ids, negative importance or urgency, both a
+        ``priority`` column and importance/urgency, a priority policy without
+        priorities, zero machines, a fractional or too large machine count,
+        bad speeds, an unknown policy, a bad ``priority_weight`` or ``aging``.
 
     Examples
     --------
@@ -240,34 +310,60 @@ def simulate(tasks: Any, machines: Any = 1, *, policy: str = "fcfs") -> Schedule
        b        0    0.0  1.0
        a        1    0.0  4.0
        c        0    1.0  1.5
+
+    Priorities: ``c`` is urgent and preempts ``a`` when it arrives:
+
+    >>> urgent = dict(tasks, importance=[1, 0, 1], urgency=[0, 0, 2])
+    >>> r = resopt.simulate(urgent, 1, policy="priority_preemptive")
+    >>> print(r.segments.to_string(index=False))
+    task  machine  start  end
+       a        0    0.0  1.0
+       c        0    1.0  2.0
+       a        0    2.0  5.0
+       b        0    5.0  7.0
+    >>> print(r.priority_classes[["priority_min", "tasks", "mean_waiting"]].to_string(index_names=False))
+       priority_min  tasks  mean_waiting
+    1           3.0      1           0.0
+    2           1.0      1           1.0
+    3           0.0      1           5.0
     """
     started = time.perf_counter()
     name = _check_policy(policy)
+    weight, aging_rate = _read_options(priority_weight, aging)
     speeds = _read_machines(machines)
-    return _run(_read_tasks(tasks), speeds, name, started)
+    return _run(_read_tasks(tasks, weight), speeds, name, started, aging_rate)
 
 
 def compare_policies(
-    tasks: Any, machines: Any, policies: str | Iterable[str] | None = None
+    tasks: Any,
+    machines: Any,
+    policies: str | Iterable[str] | None = None,
+    *,
+    priority_weight: float = 1.0,
+    aging: float = 0.0,
 ) -> pd.DataFrame:
     """Run several policies on the same tasks and machines; one row per policy.
 
     Parameters
     ----------
-    tasks, machines
+    tasks, machines, priority_weight, aging
         As for :func:`simulate`.
     policies : str or iterable of str, optional
-        Which policies, in the order of the rows; all six when omitted
-        (``round_robin``, ``least_connections``, ``weighted``, ``fcfs``,
-        ``sjf``, ``srtf``).
+        Which policies, in the order of the rows. When omitted: the six
+        policies that need no priority (``round_robin``,
+        ``least_connections``, ``weighted``, ``fcfs``, ``sjf``, ``srtf``),
+        followed by ``priority`` and ``priority_preemptive`` when the tasks
+        carry a priority.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``policy``; columns ``mean_waiting``, ``max_waiting``,
         ``mean_turnaround``, ``makespan``, ``utilization``,
-        ``average_load``, ``load_imbalance`` and ``busy_time_<j>`` for each
-        machine ``j``.
+        ``average_load``, ``load_imbalance``, ``busy_time_<j>`` for each
+        machine ``j`` and, when the tasks carry a priority,
+        ``mean_waiting_class_<c>`` and ``mean_turnaround_class_<c>`` for each
+        priority class ``c`` (1 = highest; see ``ScheduleResult.priority_classes``).
 
     Examples
     --------
@@ -279,17 +375,18 @@ def compare_policies(
     round_robin          0.50       5.0        1.428571
     sjf                  0.25       4.0        1.142857
     """
+    weight, aging_rate = _read_options(priority_weight, aging)
+    speeds = _read_machines(machines)
+    data = _read_tasks(tasks, weight)
     if policies is None:
-        names = list(POLICIES)
+        names = [p for p in POLICIES if data.priority is not None or p not in PRIORITY_POLICIES]
     else:
         if isinstance(policies, str) or not isinstance(policies, Iterable):
             policies = [policies]
         names = [_check_policy(p) for p in policies]
         if not names:
             raise InputError(f"'policies' must name at least one policy. Known policies: {', '.join(POLICIES)}.")
-    speeds = _read_machines(machines)
-    data = _read_tasks(tasks)
-    rows = {name: _run(data, speeds, name, time.perf_counter()).summary() for name in names}
+    rows = {name: _run(data, speeds, name, time.perf_counter(), aging_rate).summary() for name in names}
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "policy"
     return table

@@ -1,4 +1,4 @@
-"""The six policies, as event-driven simulations on plain arrays.
+"""The eight policies, as event-driven simulations on plain arrays.
 
 Every function here takes the tasks already sorted into *arrival order*
 (earlier arrival first, ties by the order of the input table), so that the
@@ -18,7 +18,7 @@ Rules shared by all policies (the contract of issue 5):
 Dispatch policies (``round_robin``, ``least_connections``, ``weighted``) bind
 a task to one machine when it arrives; each machine then serves its own
 queue first come first served, without preemption. Queue policies (``fcfs``,
-``sjf``, ``srtf``) keep one shared queue.
+``sjf``, ``srtf``, ``priority``, ``priority_preemptive``) keep one shared queue.
 
 The functions return a :class:`Run`; nothing here knows about pandas.
 """
@@ -40,6 +40,8 @@ import numpy as np
 __all__ = [
     "DISPATCH_POLICIES",
     "QUEUE_POLICIES",
+    "PRIORITY_POLICIES",
+    "PREEMPTIVE_POLICIES",
     "POLICIES",
     "Run",
     "run_policy",
@@ -49,11 +51,15 @@ __all__ = [
     "fcfs",
     "sjf",
     "srtf",
+    "priority",
+    "priority_preemptive",
     "smooth_weighted_picks",
 ]
 
 DISPATCH_POLICIES = ("round_robin", "least_connections", "weighted")
-QUEUE_POLICIES = ("fcfs", "sjf", "srtf")
+PRIORITY_POLICIES = ("priority", "priority_preemptive")
+QUEUE_POLICIES = ("fcfs", "sjf", "srtf") + PRIORITY_POLICIES
+PREEMPTIVE_POLICIES = ("srtf", "priority_preemptive")
 POLICIES = DISPATCH_POLICIES + QUEUE_POLICIES
 
 
@@ -506,21 +512,7 @@ def _unit_srtf(arrival: np.ndarray, duration: np.ndarray, m: int) -> Run:
             since[k] = t
             if start[k] < 0.0:
                 start[k] = t
-    if preempted:
-        pieces = np.array(preempted, dtype=np.float64)
-        seg_task = np.concatenate((pieces[:, 0].astype(np.int64), np.arange(n, dtype=np.int64)))
-        seg_machine = np.concatenate((pieces[:, 1].astype(np.int64), np.asarray(machine, dtype=np.int64)))
-        seg_start = np.concatenate((pieces[:, 2], np.asarray(since, dtype=np.float64)))
-        seg_end = np.concatenate((pieces[:, 3], np.asarray(completion, dtype=np.float64)))
-    else:
-        seg_task = np.arange(n, dtype=np.int64)
-        seg_machine = np.asarray(machine, dtype=np.int64)
-        seg_start = np.asarray(since, dtype=np.float64)
-        seg_end = np.asarray(completion, dtype=np.float64)
-    service = np.bincount(seg_task, weights=seg_end - seg_start, minlength=n)
-    return Run(seg_machine[-n:] if n else seg_machine, np.asarray(start, dtype=np.float64),
-               seg_end[-n:] if n else seg_end, service.astype(np.float64),
-               seg_task, seg_machine, seg_start, seg_end)
+    return _preemptive_run(preempted, machine, start, since, completion)
 
 
 def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
@@ -667,6 +659,138 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
     )
 
 
+def priority(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray, base: np.ndarray, aging: float) -> Run:
+    """Non-preemptive priority: an idle machine takes the waiting task of highest priority.
+
+    A waiting task's priority at time ``t`` is ``base + aging * (t - arrival)``.
+    The term ``aging * t`` is shared by every waiting task, so the order of the
+    queue is the order of ``base - aging * arrival`` (higher first), fixed for
+    the whole run; ties go by arrival rank. The shared queue does the rest.
+    """
+    key = base - aging * arrival if aging else base
+    return _shared_queue(arrival, duration, speeds, _rank_by(-key))
+
+
+def priority_preemptive(
+    arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray, base: np.ndarray, aging: float
+) -> Run:
+    """Preemptive priority: at every arrival and completion the ``m`` highest-priority tasks run.
+
+    A task's priority is ``base + aging * (time it has waited so far)``: it
+    grows while the task waits (queued, or preempted) and stays put while it
+    runs. A waiting task is kept in a heap under ``c = priority - aging * t``,
+    which does not change while it waits; a runner's priority is fixed. Ties
+    go by arrival rank (earlier first), and a running task that stays among
+    the ``m`` keeps its machine; tasks that enter take the free machines, the
+    highest priority on the lowest index. A preempted task resumes where it
+    stopped (its remaining work is kept).
+
+    ``runners`` is sorted by (priority, -rank), so its head is the runner to
+    preempt; ``ends`` is sorted by completion time, so its head is the next
+    completion. Both hold at most ``m`` entries.
+    """
+    m = speeds.size
+    n = arrival.size
+    arr = arrival.tolist()
+    base_l = base.tolist()
+    speed_list = speeds.tolist()
+    remaining = duration.tolist()  # work left, as of the task's last preemption
+    level = [0.0] * n  # while running: the task's priority; while waiting: priority - aging * t
+    machine = [0] * n
+    start = [-1.0] * n
+    since = [0.0] * n
+    end_of = [0.0] * n
+    completion = [0.0] * n
+    preempted: list[tuple[int, int, float, float]] = []
+    idle = list(range(m))
+    waiting: list[tuple[float, int]] = []  # (-(priority - aging * t), rank): the best at the head
+    runners: list[tuple[float, int, int]] = []  # (priority, -rank, machine): the worst at the head
+    ends: list[tuple[float, int, int]] = []  # (end, machine, task): the next completion at the head
+    heappush, heappop = heapq.heappush, heapq.heappop
+    insort, bisect_left = bisect.insort, bisect.bisect_left
+    i = 0
+    while i < n or ends:
+        if ends and (i >= n or ends[0][0] <= arr[i]):
+            t = ends[0][0]
+            c = 0
+            for end, j, k in ends:
+                if end != t:
+                    break
+                completion[k] = t
+                machine[k] = j
+                del runners[bisect_left(runners, (level[k], -k, j))]
+                heappush(idle, j)
+                c += 1
+            del ends[:c]
+        else:
+            t = arr[i]
+        while i < n and arr[i] == t:
+            c_i = base_l[i] - aging * t if aging else base_l[i]
+            level[i] = c_i
+            heappush(waiting, (-c_i, i))
+            i += 1
+        free = len(idle)
+        chosen: list[tuple[float, int]] = []
+        while waiting:
+            if free:
+                chosen.append(heappop(waiting))
+                free -= 1
+                continue
+            if not runners:
+                break
+            p_run, neg_k, j = runners[0]
+            neg_c, kw = waiting[0]
+            p_wait = aging * t - neg_c if aging else -neg_c
+            if p_wait < p_run or (p_wait == p_run and kw > -neg_k):
+                break
+            k = -neg_k  # preempt the worst runner: its piece ends now, its machine is free
+            del runners[0]
+            del ends[bisect_left(ends, (end_of[k], j, k))]
+            preempted.append((k, j, since[k], t))
+            remaining[k] = (end_of[k] - t) * speed_list[j]
+            level[k] = c_k = p_run - aging * t if aging else p_run
+            heappush(waiting, (-c_k, k))
+            heappush(idle, j)
+            free = 1
+        for neg_c, k in chosen:  # the highest priority on the lowest free index
+            j = heappop(idle)
+            p = aging * t - neg_c if aging else -neg_c
+            level[k] = p
+            insort(runners, (p, -k, j))
+            done = t + remaining[k] / speed_list[j]
+            end_of[k] = done
+            insort(ends, (done, j, k))
+            since[k] = t
+            if start[k] < 0.0:
+                start[k] = t
+    return _preemptive_run(preempted, machine, start, since, completion)
+
+
+def _preemptive_run(
+    preempted: list[tuple[int, int, float, float]],
+    machine: list[int],
+    start: list[float],
+    since: list[float],
+    completion: list[float],
+) -> Run:
+    """A :class:`Run` from the preempted pieces and each task's last piece (last start to completion)."""
+    n = len(machine)
+    last_machine = np.asarray(machine, dtype=np.int64)
+    last_start = np.asarray(since, dtype=np.float64)
+    done = np.asarray(completion, dtype=np.float64)
+    seg_task = np.arange(n, dtype=np.int64)
+    seg_machine, seg_start, seg_end = last_machine, last_start, done
+    if preempted:
+        pieces = np.array(preempted, dtype=np.float64)
+        seg_task = np.concatenate((pieces[:, 0].astype(np.int64), seg_task))
+        seg_machine = np.concatenate((pieces[:, 1].astype(np.int64), seg_machine))
+        seg_start = np.concatenate((pieces[:, 2], seg_start))
+        seg_end = np.concatenate((pieces[:, 3], seg_end))
+    service = np.bincount(seg_task, weights=seg_end - seg_start, minlength=n).astype(np.float64)
+    return Run(last_machine, np.asarray(start, dtype=np.float64), done, service,
+               seg_task, seg_machine, seg_start, seg_end)
+
+
 _RUNNERS = {
     "round_robin": round_robin,
     "least_connections": least_connections,
@@ -675,10 +799,21 @@ _RUNNERS = {
     "sjf": sjf,
     "srtf": srtf,
 }
+_PRIORITY_RUNNERS = {"priority": priority, "priority_preemptive": priority_preemptive}
 
 
-def run_policy(policy: str, arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
+def run_policy(
+    policy: str,
+    arrival: np.ndarray,
+    duration: np.ndarray,
+    speeds: np.ndarray,
+    base: np.ndarray | None = None,
+    aging: float = 0.0,
+) -> Run:
     """Run one policy on tasks in arrival order (see the module docstring).
+
+    ``base`` (each task's priority) and ``aging`` are read by the priority
+    policies only.
 
     The cyclic garbage collector is paused for the run: the event loops
     allocate millions of short-lived tuples and no reference cycles, and the
@@ -687,6 +822,10 @@ def run_policy(policy: str, arrival: np.ndarray, duration: np.ndarray, speeds: n
     enabled = gc.isenabled()
     gc.disable()
     try:
+        if policy in _PRIORITY_RUNNERS:
+            if base is None:
+                base = np.zeros(arrival.size)
+            return _PRIORITY_RUNNERS[policy](arrival, duration, speeds, base, aging)
         return _RUNNERS[policy](arrival, duration, speeds)
     finally:
         if enabled:

@@ -46,6 +46,11 @@ class ScheduleResult:
         :mod:`resopt.sim.metrics` for the definitions.
     runtime_s : float
         Wall time of the call, validation included.
+    priority_classes : pandas.DataFrame or None
+        When the tasks carry a priority: one row per priority class (class 1
+        holds the highest priorities) with ``priority_min``, ``priority_max``,
+        ``tasks``, ``mean_waiting``, ``max_waiting`` and ``mean_turnaround``;
+        see :func:`resopt.sim.metrics.class_metrics`. None otherwise.
     """
 
     policy: str
@@ -54,6 +59,7 @@ class ScheduleResult:
     pieces: tuple[np.ndarray, ...] = field(repr=False)
     metrics: dict[str, Any] = field(default_factory=dict)
     runtime_s: float = 0.0
+    priority_classes: pd.DataFrame | None = None
     _segments: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     @property
@@ -78,9 +84,17 @@ class ScheduleResult:
         return self.metrics["busy_time"]
 
     def summary(self) -> dict[str, float]:
-        """The scalar metrics plus ``busy_time_<j>`` per machine: one row of :func:`compare_policies`."""
+        """One row of :func:`compare_policies`.
+
+        The scalar metrics, ``busy_time_<j>`` per machine and, with priorities,
+        ``mean_waiting_class_<c>`` and ``mean_turnaround_class_<c>`` per class.
+        """
         row = {name: self.metrics[name] for name in SCALAR_METRICS}
         row.update({f"busy_time_{j}": float(v) for j, v in self.busy_time.items()})
+        if self.priority_classes is not None:
+            for c, cls in self.priority_classes.iterrows():
+                row[f"mean_waiting_class_{c}"] = float(cls["mean_waiting"])
+                row[f"mean_turnaround_class_{c}"] = float(cls["mean_turnaround"])
         return row
 
     def to_frame(self) -> pd.DataFrame:
@@ -99,6 +113,11 @@ class ScheduleResult:
         if len(self.busy_time) > 8:
             busy += ", ..."
         lines.append(("busy_time", f"[{busy}]"))
+        if self.priority_classes is not None:
+            waits = ", ".join(
+                f"{c}: {w:.6g}" for c, w in self.priority_classes["mean_waiting"].items()
+            )
+            lines.append(("mean_waiting by priority class", f"{{{waits}}}"))
         lines.append(("runtime_s", f"{self.runtime_s:.4f}"))
         return lines
 
