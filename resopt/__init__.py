@@ -5,7 +5,7 @@ One function per problem, each returning a :class:`Result`:
 - :func:`assign_cores` — split cores across devices (quadratic deviation cost).
 - :func:`place_workloads` — place workloads on priced cloud offerings (MILP).
 - :func:`size_reservations` — how much capacity to reserve ahead.
-- :func:`simulate`, :func:`compare_policies` — scheduling and load-balancing policies.
+- :func:`simulate`, :func:`compare_policies` — scheduling and load-balancing policies (:class:`Elastic` fleets).
 - :func:`forecast_demand` — probabilistic hourly demand scenarios per pool.
 - :func:`plan_week` — the weekly capacity plan: forecast, reserve, place, summarize.
 - :func:`sweep` — what-if sweeps: the weekly plan over a grid of settings, on Dask if asked.
@@ -40,6 +40,7 @@ _LAZY = {
     "simulate": "resopt.sim",
     "compare_policies": "resopt.sim",
     "ScheduleResult": "resopt.sim",
+    "Elastic": "resopt.sim",
     "forecast_demand": "resopt.planning",
     "ForecastResult": "resopt.planning",
     "plan_week": "resopt.planning.weekly",

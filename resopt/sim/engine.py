@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -16,11 +16,14 @@ import pandas as pd
 
 from .._validate import as_frame, check_columns, check_scalar, check_unique, numeric_column
 from ..errors import InputError
+from .elastic import Elastic, elastic_queue
 from .metrics import class_metrics, compute_metrics
-from .policies import POLICIES, PREEMPTIVE_POLICIES, PRIORITY_POLICIES, run_policy
+from .policies import POLICIES, PREEMPTIVE_POLICIES, PRIORITY_POLICIES, Run, queue_rank, run_policy
 from .result import ScheduleResult
 
-__all__ = ["simulate", "compare_policies"]
+__all__ = ["simulate", "compare_policies", "ELASTIC_POLICIES"]
+
+ELASTIC_POLICIES = ("fcfs", "sjf", "priority")
 
 _TABLE = "tasks"
 
@@ -92,16 +95,18 @@ def _read_priority(df: pd.DataFrame, weight: float) -> np.ndarray | None:
 
 
 MAX_MACHINES = 1_000_000
-_USAGE = "a number of machines (at least 1) or a sequence of positive machine speeds"
+_USAGE = "a number of machines (at least 1), a sequence of positive machine speeds or an Elastic(...) fleet"
 
 
-def _read_machines(machines: Any) -> np.ndarray:
-    """A count of identical speed-1 machines, or a sequence of speeds, as a float array.
+def _read_machines(machines: Any) -> np.ndarray | Elastic:
+    """A count of identical speed-1 machines, or a sequence of speeds, as a float array; or an Elastic fleet.
 
     A count must be a whole number (2.0 is 2; 2.5 is an error, not rounded:
     speeds are given as a list). At most :data:`MAX_MACHINES` machines, because
     the simulator keeps state and a busy time for every machine.
     """
+    if isinstance(machines, Elastic):
+        return machines
     if isinstance(machines, (bool, np.bool_)) or isinstance(machines, str):
         raise InputError(f"'machines' must be {_USAGE}. Got {machines!r}.")
     if isinstance(machines, (int, np.integer, float, np.floating)):
@@ -141,7 +146,14 @@ def _check_machine_count(count: int, shown: Any) -> None:
         )
 
 
-def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float, aging: float = 0.0) -> ScheduleResult:
+def _run(
+    data: _Tasks,
+    fleet: np.ndarray | Elastic,
+    policy: str,
+    started: float,
+    aging: float = 0.0,
+    cost_per_machine_hour: float | None = None,
+) -> ScheduleResult:
     arrival = data.arrival
     n = arrival.size
     if policy in PRIORITY_POLICIES and data.priority is None:
@@ -149,16 +161,30 @@ def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float, aging: f
             f"Policy {policy!r} ranks tasks by priority: tasks needs 'importance' and/or 'urgency' columns "
             "(priority = priority_weight x (importance + urgency)) or a 'priority' column."
         )
+    elastic = fleet if isinstance(fleet, Elastic) else None
+    if elastic is not None and policy not in ELASTIC_POLICIES:
+        raise InputError(
+            f"An Elastic fleet runs the shared-queue policies {', '.join(ELASTIC_POLICIES)}. Got policy {policy!r}."
+        )
+    grown = None
+
+    def simulate_sorted(arr: np.ndarray, dur: np.ndarray, base: np.ndarray | None) -> Run:
+        nonlocal grown
+        if elastic is None:
+            return run_policy(policy, arr, dur, fleet, base, aging)
+        grown = elastic_queue(arr, dur, queue_rank(policy, arr, dur, base, aging), elastic)
+        done = grown.start + dur
+        return Run(grown.machine, grown.start, done, dur, np.arange(arr.size), grown.machine, grown.start, done)
+
     if n < 2 or bool(np.all(arrival[1:] >= arrival[:-1])):
         order = None  # already in arrival order: no permutation to apply or undo
-        run = run_policy(policy, arrival, data.duration, speeds, data.priority, aging)
+        run = simulate_sorted(arrival, data.duration, data.priority)
         machine, start, completion, service = run.machine, run.start, run.completion, run.service
     else:
         order = np.argsort(arrival, kind="stable")  # arrival order; ties keep table order
         rank = np.empty_like(order)
         rank[order] = np.arange(n)
-        base = None if data.priority is None else data.priority[order]
-        run = run_policy(policy, arrival[order], data.duration[order], speeds, base, aging)
+        run = simulate_sorted(arrival[order], data.duration[order], None if data.priority is None else data.priority[order])
         machine, start, completion, service = (x[rank] for x in (run.machine, run.start, run.completion, run.service))
     # waiting = completion - arrival - service, written as the queueing before the first
     # start plus the gaps between run pieces (none without preemption), so that rounding
@@ -182,25 +208,48 @@ def _run(data: _Tasks, speeds: np.ndarray, policy: str, started: float, aging: f
         columns["priority"] = data.priority
     schedule = pd.DataFrame(columns, index=data.frame.index, copy=False)
     seg_task = run.seg_task if order is None else order[run.seg_task]
-    scalars, busy = compute_metrics(
-        arrival, completion, waiting, run.seg_machine, run.seg_start, run.seg_end, speeds.size
-    )
+    if grown is None:
+        slots = fleet.size
+        first = float(arrival.min()) if n else 0.0
+        last = float(completion.max()) if n else 0.0
+        capacity = pd.DataFrame({"time": [first, last], "machines": slots, "ready": slots})
+        lifetimes = pd.DataFrame({"machine": np.arange(slots), "requested": first, "ready": first, "removed": last})
+    else:
+        capacity = pd.DataFrame(
+            {"time": grown.capacity_time, "machines": grown.capacity_machines, "ready": grown.capacity_ready}
+        )
+        lifetimes = pd.DataFrame(grown.fleet, columns=["machine", "requested", "ready", "removed"])
+        slots = int(lifetimes["machine"].max()) + 1
+    scalars, busy = compute_metrics(arrival, completion, waiting, run.seg_machine, run.seg_start, run.seg_end, slots)
     metrics: dict[str, Any] = dict(scalars)
-    metrics["busy_time"] = pd.Series(busy, index=pd.RangeIndex(speeds.size, name="machine"), name="busy_time")
+    hours = capacity["machines"].to_numpy()[:-1] * np.diff(capacity["time"].to_numpy())
+    metrics["machine_hours"] = machine_hours = float(hours.sum())
+    if grown is not None:
+        metrics["utilization"] = float(busy.sum()) / machine_hours if machine_hours > 0 else 0.0
+    if cost_per_machine_hour is not None:
+        metrics["cost"] = machine_hours * cost_per_machine_hour
+    metrics["busy_time"] = pd.Series(busy, index=pd.RangeIndex(slots, name="machine"), name="busy_time")
     return ScheduleResult(
         policy=policy,
-        speeds=tuple(speeds.tolist()),
+        speeds=tuple(fleet.tolist()) if grown is None else (1.0,) * slots,
         schedule=schedule,
         pieces=(data.ids, seg_task, run.seg_machine, run.seg_start, run.seg_end),
         metrics=metrics,
         runtime_s=time.perf_counter() - started,
         priority_classes=None if data.priority is None else class_metrics(data.priority, waiting, turnaround),
+        capacity=capacity,
+        machines=lifetimes,
+        elastic=elastic,
     )
 
 
-def _read_options(priority_weight: Any, aging: Any) -> tuple[float, float]:
+def _read_options(priority_weight: Any, aging: Any, cost: Any) -> tuple[float, float, float | None]:
     weight = check_scalar(priority_weight, "priority_weight", minimum=0, strict_minimum=True)
-    return weight, check_scalar(aging, "aging", minimum=0)
+    return (
+        weight,
+        check_scalar(aging, "aging", minimum=0),
+        check_scalar(cost, "cost_per_machine_hour", minimum=0, allow_none=True),
+    )
 
 
 def simulate(
@@ -210,6 +259,7 @@ def simulate(
     policy: str = "fcfs",
     priority_weight: float = 1.0,
     aging: float = 0.0,
+    cost_per_machine_hour: float | None = None,
 ) -> ScheduleResult:
     """Simulate a scheduling or load-balancing policy on a set of tasks.
 
@@ -329,9 +379,9 @@ def simulate(
     """
     started = time.perf_counter()
     name = _check_policy(policy)
-    weight, aging_rate = _read_options(priority_weight, aging)
-    speeds = _read_machines(machines)
-    return _run(_read_tasks(tasks, weight), speeds, name, started, aging_rate)
+    weight, aging_rate, cost = _read_options(priority_weight, aging, cost_per_machine_hour)
+    fleet = _read_machines(machines)
+    return _run(_read_tasks(tasks, weight), fleet, name, started, aging_rate, cost)
 
 
 def compare_policies(
@@ -341,6 +391,7 @@ def compare_policies(
     *,
     priority_weight: float = 1.0,
     aging: float = 0.0,
+    cost_per_machine_hour: float | None = None,
 ) -> pd.DataFrame:
     """Run several policies on the same tasks and machines; one row per policy.
 
@@ -375,18 +426,32 @@ def compare_policies(
     round_robin          0.50       5.0        1.428571
     sjf                  0.25       4.0        1.142857
     """
-    weight, aging_rate = _read_options(priority_weight, aging)
-    speeds = _read_machines(machines)
+    weight, aging_rate, cost = _read_options(priority_weight, aging, cost_per_machine_hour)
+    if isinstance(machines, Mapping):
+        if not machines:
+            raise InputError("'machines' as a mapping must name at least one fleet.")
+        fleets = {str(label): _read_machines(spec) for label, spec in machines.items()}
+    else:
+        fleets = {"": _read_machines(machines)}
     data = _read_tasks(tasks, weight)
     if policies is None:
         names = [p for p in POLICIES if data.priority is not None or p not in PRIORITY_POLICIES]
+        if any(isinstance(f, Elastic) for f in fleets.values()):
+            names = [p for p in names if p in ELASTIC_POLICIES]
     else:
         if isinstance(policies, str) or not isinstance(policies, Iterable):
             policies = [policies]
         names = [_check_policy(p) for p in policies]
         if not names:
             raise InputError(f"'policies' must name at least one policy. Known policies: {', '.join(POLICIES)}.")
-    rows = {name: _run(data, speeds, name, time.perf_counter(), aging_rate).summary() for name in names}
+    rows = {
+        (label, name): _run(data, fleet, name, time.perf_counter(), aging_rate, cost).summary()
+        for label, fleet in fleets.items()
+        for name in names
+    }
     table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "policy"
+    if isinstance(machines, Mapping):
+        table.index = pd.MultiIndex.from_tuples(list(rows), names=["fleet", "policy"])
+    else:
+        table.index = pd.Index([name for _, name in rows], name="policy")
     return table

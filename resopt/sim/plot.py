@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 
-__all__ = ["gantt"]
+__all__ = ["gantt", "capacity_plot"]
 
 _LABEL_LIMIT = 60  # above this many run pieces, bars are not labelled
 
@@ -41,4 +41,20 @@ def gantt(segments: pd.DataFrame, machines: int, *, ax: Any = None, title: str =
     ax.set_xlabel("time")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def capacity_plot(capacity: pd.DataFrame, gantt_ax: Any) -> Any:
+    """Draw the machine count (and the ready count) as steps under ``gantt_ax``; return the new Axes."""
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    ax = make_axes_locatable(gantt_ax).append_axes("bottom", size="35%", pad=0.5, sharex=gantt_ax)
+    times = capacity["time"].to_numpy()
+    ax.step(times, capacity["machines"].to_numpy(), where="post", label="machines (paid)")
+    ax.step(times, capacity["ready"].to_numpy(), where="post", linestyle="--", label="ready")
+    ax.set_ylabel("machines")
+    ax.set_xlabel("time")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper right", fontsize=8)
+    gantt_ax.set_xlabel("")
     return ax

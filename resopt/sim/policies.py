@@ -53,6 +53,7 @@ __all__ = [
     "srtf",
     "priority",
     "priority_preemptive",
+    "queue_rank",
     "smooth_weighted_picks",
 ]
 
@@ -400,7 +401,7 @@ def fcfs(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
 
 def sjf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
     """Shortest job first (by duration at speed 1), non-preemptive, one shared queue."""
-    return _shared_queue(arrival, duration, speeds, _rank_by(duration))
+    return _shared_queue(arrival, duration, speeds, queue_rank("sjf", arrival, duration))
 
 
 def _rank_by(key: np.ndarray) -> np.ndarray:
@@ -662,13 +663,27 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
 def priority(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray, base: np.ndarray, aging: float) -> Run:
     """Non-preemptive priority: an idle machine takes the waiting task of highest priority.
 
-    A waiting task's priority at time ``t`` is ``base + aging * (t - arrival)``.
-    The term ``aging * t`` is shared by every waiting task, so the order of the
-    queue is the order of ``base - aging * arrival`` (higher first), fixed for
-    the whole run; ties go by arrival rank. The shared queue does the rest.
+    The shared queue ranked by :func:`queue_rank`.
     """
-    key = base - aging * arrival if aging else base
-    return _shared_queue(arrival, duration, speeds, _rank_by(-key))
+    return _shared_queue(arrival, duration, speeds, queue_rank("priority", arrival, duration, base, aging))
+
+
+def queue_rank(
+    policy: str, arrival: np.ndarray, duration: np.ndarray, base: np.ndarray | None = None, aging: float = 0.0
+) -> np.ndarray:
+    """The order of a non-preemptive shared queue (``fcfs``, ``sjf``, ``priority``) as ranks, smaller first.
+
+    Under ``priority`` a waiting task's priority at time ``t`` is ``base +
+    aging * (t - arrival)``. The term ``aging * t`` is shared by every waiting
+    task, so the queue's order is the order of ``base - aging * arrival``
+    (higher first), fixed for the whole run. Ties go by arrival rank.
+    """
+    if policy == "fcfs":
+        return np.arange(arrival.size, dtype=np.int64)
+    if policy == "sjf":
+        return _rank_by(duration)
+    base = np.zeros(arrival.size) if base is None else base
+    return _rank_by(-(base - aging * arrival if aging else base))
 
 
 def priority_preemptive(

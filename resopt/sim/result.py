@@ -41,9 +41,12 @@ class ScheduleResult:
         than simulating them) and then kept.
     metrics : dict
         ``mean_waiting``, ``max_waiting``, ``mean_turnaround``, ``makespan``,
-        ``utilization``, ``average_load``, ``load_imbalance`` (floats) and
-        ``busy_time`` (a Series indexed by machine); see
-        :mod:`resopt.sim.metrics` for the definitions.
+        ``utilization``, ``average_load``, ``load_imbalance``,
+        ``machine_hours`` (the integral of the machine count, the data's time
+        unit read as hours), ``cost`` (when ``cost_per_machine_hour`` is
+        given) and ``busy_time`` (a Series indexed by machine); see
+        :mod:`resopt.sim.metrics` for the definitions. With an elastic fleet,
+        utilization is busy time / machine-hours.
     runtime_s : float
         Wall time of the call, validation included.
     priority_classes : pandas.DataFrame or None
@@ -51,6 +54,16 @@ class ScheduleResult:
         holds the highest priorities) with ``priority_min``, ``priority_max``,
         ``tasks``, ``mean_waiting``, ``max_waiting`` and ``mean_turnaround``;
         see :func:`resopt.sim.metrics.class_metrics`. None otherwise.
+    capacity : pandas.DataFrame
+        The machine count over time: ``time``, ``machines`` (counted and paid
+        for from request to removal, booting ones included) and ``ready``
+        (able to take work), each holding from its row's time until the next
+        row's; the last row is the last completion. Two rows for a fixed fleet.
+    machines : pandas.DataFrame
+        One row per machine that existed: ``machine`` (its index, reused after
+        a removal), ``requested``, ``ready`` and ``removed``.
+    elastic : Elastic or None
+        The elastic setting the run used; None for a fixed fleet.
     """
 
     policy: str
@@ -60,6 +73,9 @@ class ScheduleResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     runtime_s: float = 0.0
     priority_classes: pd.DataFrame | None = None
+    capacity: pd.DataFrame | None = None
+    machines: pd.DataFrame | None = None
+    elastic: Any = None
     _segments: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     @property
@@ -90,6 +106,9 @@ class ScheduleResult:
         ``mean_waiting_class_<c>`` and ``mean_turnaround_class_<c>`` per class.
         """
         row = {name: self.metrics[name] for name in SCALAR_METRICS}
+        row["machine_hours"] = self.metrics["machine_hours"]
+        if "cost" in self.metrics:
+            row["cost"] = self.metrics["cost"]
         row.update({f"busy_time_{j}": float(v) for j, v in self.busy_time.items()})
         if self.priority_classes is not None:
             for c, cls in self.priority_classes.iterrows():
@@ -102,13 +121,21 @@ class ScheduleResult:
         return self.schedule.copy()
 
     def plot(self, ax: Any = None) -> Any:
-        """Draw a Gantt chart (one row per machine, one bar per run piece) and return the Axes."""
-        from .plot import gantt
+        """Draw a Gantt chart (one row per machine, one bar per run piece) and return its Axes.
 
-        return gantt(self.segments, len(self.speeds), ax=ax, title=f"{self.policy} schedule")
+        With an elastic fleet, the machine count over time is drawn in a second
+        Axes under the chart, sharing its time axis.
+        """
+        from .plot import capacity_plot, gantt
+
+        ax = gantt(self.segments, len(self.speeds), ax=ax, title=f"{self.policy} schedule")
+        if self.elastic is not None:
+            capacity_plot(self.capacity, ax)
+        return ax
 
     def _lines(self) -> list[tuple[str, str]]:
-        lines = [(name, f"{self.metrics[name]:.6g}") for name in SCALAR_METRICS]
+        names = [*SCALAR_METRICS, "machine_hours", *(["cost"] if "cost" in self.metrics else [])]
+        lines = [(name, f"{self.metrics[name]:.6g}") for name in names]
         busy = ", ".join(f"{v:.6g}" for v in self.busy_time.to_numpy()[:8])
         if len(self.busy_time) > 8:
             busy += ", ..."
@@ -122,6 +149,11 @@ class ScheduleResult:
         return lines
 
     def _title(self) -> str:
+        if self.elastic is not None:
+            e = self.elastic
+            peak = int(self.capacity["machines"].max())
+            return (f"policy={self.policy!r}, tasks={len(self.schedule)}, "
+                    f"machines=elastic {e.min}..{e.max} (peak {peak})")
         speeds = set(self.speeds)
         kind = "" if speeds == {1.0} else (f", speed {self.speeds[0]:g}" if len(speeds) == 1 else ", mixed speeds")
         return f"policy={self.policy!r}, tasks={len(self.schedule)}, machines={len(self.speeds)}{kind}"
