@@ -7,13 +7,18 @@ Usage::
 
 The workload: Poisson arrivals and exponential durations (mean 10), the
 arrival rate set so that the offered load is ``--load`` of the total machine
-speed (0.9 by default: queues form, and srtf preempts).
+speed (0.9 by default: queues form, and srtf preempts). The priority policies
+get importance and urgency drawn from 0..3; the other policies get the plain
+three-column table.
 
 The baseline is the simulator one writes from the README's rules with
 ``heapq``: the task columns converted to lists, then one event loop per policy
 (a heap of completions, a heap of idle machines, a heap of waiting tasks; for
 srtf a lazily invalidated heap of running tasks). It returns completion times
-only. resopt's time is the whole ``resopt.simulate`` call: validation,
+only. It covers the six original policies and ``priority``; for
+``priority_preemptive`` and for an elastic fleet (``Elastic(min=8, max=64,
+initial=32, window=50, provisioning_delay=5, cooldown=20)`` under ``fcfs``
+and ``priority``) only resopt's rate is shown. resopt's time is the whole ``resopt.simulate`` call: validation,
 simulation, the schedule table and the metrics. The two alternate, ``--reps``
 times each; the table shows medians, the ratio resopt / baseline (below 1:
 resopt is faster) and whether every completion time is identical.
@@ -31,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 import resopt
-from resopt.sim import POLICIES
+from resopt.sim import POLICIES, PRIORITY_POLICIES
 
 
 def workload(n: int, speeds: np.ndarray, load: float, seed: int = 0) -> pd.DataFrame:
@@ -45,6 +50,13 @@ def workload(n: int, speeds: np.ndarray, load: float, seed: int = 0) -> pd.DataF
             "duration": rng.exponential(10.0, n) + 0.01,
         }
     )
+
+
+def with_priorities(tasks: pd.DataFrame, seed: int = 2) -> pd.DataFrame:
+    """The same tasks with importance and urgency drawn from 0..3 (priorities 0..6)."""
+    rng = np.random.default_rng(seed)
+    n = len(tasks)
+    return tasks.assign(importance=rng.integers(0, 4, n), urgency=rng.integers(0, 4, n))
 
 
 def machine_speeds(kind: str, m: int, seed: int = 1) -> np.ndarray:
@@ -101,18 +113,24 @@ def plain(tasks: pd.DataFrame, speeds: np.ndarray, policy: str) -> list[float]:
     idle = list(range(m))
     waiting = []
     i = 0
-    if policy in ("fcfs", "sjf"):
+    if policy in ("fcfs", "sjf", "priority"):
+        key = {
+            "fcfs": lambda i: i,
+            "sjf": lambda i: (duration[i], i),
+            "priority": lambda i: (-priority[i], i),
+        }[policy]
+        priority = (tasks["importance"] + tasks["urgency"]).tolist() if policy == "priority" else None
         running = []
         while i < n or running:
             t = running[0][0] if running and (i >= n or running[0][0] <= arrival[i]) else arrival[i]
             while running and running[0][0] == t:
                 push(idle, pop(running)[1])
             while i < n and arrival[i] == t:
-                push(waiting, i if policy == "fcfs" else (duration[i], i))
+                push(waiting, key(i))
                 i += 1
             while idle and waiting:
                 k = pop(waiting)
-                if policy == "sjf":
+                if policy != "fcfs":
                     k = k[1]
                 j = pop(idle)
                 done = completion[k] = t + duration[k] / speeds[j]
@@ -182,6 +200,9 @@ def plain(tasks: pd.DataFrame, speeds: np.ndarray, policy: str) -> list[float]:
     return completion
 
 
+PLAIN = ("round_robin", "least_connections", "weighted", "fcfs", "sjf", "srtf", "priority")
+
+
 def alternate(runs: dict, reps: int) -> dict:
     """Run each callable ``reps`` times, alternating.
 
@@ -209,6 +230,7 @@ def main() -> None:
     parser.add_argument("--load", type=float, default=0.9, help="offered load (fraction of total speed)")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--policies", nargs="+", default=list(POLICIES), choices=list(POLICIES))
+    parser.add_argument("--no-elastic", action="store_true", help="skip the elastic-fleet rows")
     args = parser.parse_args()
 
     speeds = machine_speeds(args.speeds, args.machines)
@@ -220,17 +242,33 @@ def main() -> None:
           "| plain CPU s | resopt CPU s | CPU ratio | resopt tasks/CPU s | completions identical |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for n in args.sizes:
-        tasks = workload(n, speeds, args.load)
+        plain_tasks = workload(n, speeds, args.load)
+        ranked_tasks = with_priorities(plain_tasks)
         for policy in args.policies:
-            got = alternate({
-                "plain": lambda: plain(tasks, speeds, policy),
-                "resopt": lambda: resopt.simulate(tasks, speeds, policy=policy),
-            }, args.reps)
-            (p_wall, p_cpu, done), (r_wall, r_cpu, result) = got["plain"], got["resopt"]
+            tasks = ranked_tasks if policy in PRIORITY_POLICIES else plain_tasks
+            runs = {"resopt": lambda: resopt.simulate(tasks, speeds, policy=policy)}
+            if policy in PLAIN:
+                runs["plain"] = lambda: plain(tasks, speeds, policy)
+            got = alternate(runs, args.reps)
+            r_wall, r_cpu, result = got["resopt"]
+            if policy not in PLAIN:
+                print(f"| {policy} | {n:,} | — | {r_wall:.3f} | — | {n / r_wall:,.0f} | — | {r_cpu:.3f} | — "
+                      f"| {n / r_cpu:,.0f} | — |", flush=True)
+                continue
+            p_wall, p_cpu, done = got["plain"]
             same = np.array_equal(np.asarray(done), result.schedule["completion"].to_numpy())
             print(f"| {policy} | {n:,} | {p_wall:.3f} | {r_wall:.3f} | {r_wall / p_wall:.2f} | {n / r_wall:,.0f} "
                   f"| {p_cpu:.3f} | {r_cpu:.3f} | {r_cpu / p_cpu:.2f} | {n / r_cpu:,.0f} "
                   f"| {'yes' if same else 'NO'} |", flush=True)
+        if not args.no_elastic:
+            fleet = resopt.Elastic(min=8, max=args.machines, initial=args.machines // 2, window=50,
+                                   provisioning_delay=5, cooldown=20)
+            for policy in ("fcfs", "priority"):
+                tasks = ranked_tasks if policy in PRIORITY_POLICIES else plain_tasks
+                r_wall, r_cpu, result = alternate(
+                    {"resopt": lambda: resopt.simulate(tasks, fleet, policy=policy)}, args.reps)["resopt"]
+                print(f"| {policy}, elastic 8..{args.machines} | {n:,} | — | {r_wall:.3f} | — | {n / r_wall:,.0f} "
+                      f"| — | {r_cpu:.3f} | — | {n / r_cpu:,.0f} | — |", flush=True)
     print()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

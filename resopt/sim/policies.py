@@ -116,12 +116,30 @@ def round_robin(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -
     """The k-th arriving task (from 0) goes to machine ``k mod m``.
 
     The assignment ignores the state of the machines, so it is one vectorized
-    expression; only the per-machine FCFS recurrence is a loop.
+    expression; the per-machine FCFS recurrence is a loop over rounds of m
+    tasks (one NumPy step each) when there are at least 8 machines, and over
+    tasks otherwise.
     """
     m = speeds.size
-    machine = np.arange(arrival.size, dtype=np.int64) % m
+    n = arrival.size
+    machine = np.arange(n, dtype=np.int64) % m
     service = duration / speeds[machine]
-    return _non_preemptive(machine, _serve_fcfs_per_machine(arrival, service, itertools.cycle(range(m)), m), service)
+    if m < 8 or n < 2 * m:
+        return _non_preemptive(machine, _serve_fcfs_per_machine(arrival, service, itertools.cycle(range(m)), m), service)
+    # Round r gives task r*m + j to machine j: one NumPy step per round serves all m queues,
+    # with the same max and addition per task as the scalar recurrence (bit for bit).
+    rounds = -(-n // m)
+    pad = rounds * m - n
+    arr = np.concatenate((arrival, np.full(pad, np.inf))).reshape(rounds, m)
+    serv = np.concatenate((service, np.zeros(pad))).reshape(rounds, m)
+    start = np.empty((rounds, m))
+    free = np.full(m, -np.inf)
+    maximum, add = np.maximum, np.add
+    for r in range(rounds):
+        row = start[r]
+        maximum(arr[r], free, out=row)
+        add(row, serv[r], out=free)
+    return _non_preemptive(machine, start.reshape(-1)[:n].copy(), service)
 
 
 def _integer_weights(speeds: np.ndarray) -> list[int] | None:
@@ -320,9 +338,10 @@ def _shared_queue(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray,
     machine = [0] * n
     start = [0.0] * n
     heappush, heappop, heapreplace = heapq.heappush, heapq.heappop, heapq.heapreplace
+    inf = math.inf
     i = 0
     while True:
-        a = arr[i] if i < n else math.inf
+        a = arr[i] if i < n else inf
         # machines that free strictly before the next arrival take the queue's head
         while busy and busy[0][0] < a:
             f, j = busy[0]
@@ -338,13 +357,18 @@ def _shared_queue(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray,
         # the instant a: completions, then every arrival, then idle machines take work
         while busy and busy[0][0] == a:
             heappush(idle, heappop(busy)[1])
-        if idle and not waiting and (i + 1 == n or arr[i + 1] != a):
-            j = heappop(idle)  # a lone arrival finds an idle machine and an empty queue
-            machine[i] = j
-            start[i] = a
-            heappush(busy, (a + (dur[i] if unit else dur[i] / speed_list[j]), j))
-            i += 1
-            continue
+        if i + 1 == n or arr[i + 1] != a:  # a lone arrival
+            if not idle:  # every machine busy: it queues
+                heappush(waiting, prio_l[i])
+                i += 1
+                continue
+            if not waiting:  # an idle machine and an empty queue: it starts at once
+                j = heappop(idle)
+                machine[i] = j
+                start[i] = a
+                heappush(busy, (a + (dur[i] if unit else dur[i] / speed_list[j]), j))
+                i += 1
+                continue
         while i < n and arr[i] == a:
             heappush(waiting, prio_l[i])
             i += 1
