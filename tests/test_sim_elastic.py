@@ -202,3 +202,17 @@ def test_elastic_needs_a_shared_queue_policy_and_a_sane_window():
         simulate(t, Elastic(window=1e-7))
     with pytest.raises(InputError, match=r"'cost_per_machine_hour' must be >= 0"):
         simulate(t, 1, cost_per_machine_hour=-1)
+
+
+def test_readme_fleet_table():
+    t = pd.read_csv(MODELS / "tasks.csv")
+    fleets = {
+        "fixed 3": 3,
+        "fixed 2": 2,
+        "elastic 1..4": Elastic(min=1, max=4, window=4, provisioning_delay=1),
+        "elastic 1..3, cooldown 8": Elastic(min=1, max=3, window=4, provisioning_delay=1, cooldown=8),
+    }
+    table = compare_policies(t, fleets, ["fcfs"], cost_per_machine_hour=2.5).droplevel("policy")
+    got = table[["mean_waiting", "max_waiting", "makespan", "machine_hours", "cost"]].to_numpy().tolist()
+    assert got == [[0.2, 1, 31, 93, 232.5], [3.3, 9, 39, 78, 195], [1.0, 3, 30, 96, 240], [2.6, 5, 33, 83, 207.5]]
+    assert table["utilization"].round(3).tolist() == [0.72, 0.859, 0.698, 0.807]
