@@ -169,13 +169,23 @@ def elastic_queue(arrival: np.ndarray, duration: np.ndarray, priority: np.ndarra
         return next_slot - 1
 
     idle: list[int] = []
+    busy: list[tuple[float, int]] = []  # (completion, machine)
+    waiting: list[int] = []
+
+    def serve(t: float) -> None:
+        """Idle machines, lowest index first, take the best waiting tasks at ``t``."""
+        while idle and waiting:
+            j = heappop(idle)
+            k = order[heappop(waiting)]
+            machine[k] = j
+            start[k] = t
+            heappush(busy, (t + dur[k], j))
+
     for _ in range(spec.initial):
         j = new_slot()
         born[j] = (t0, t0)
         idle.append(j)
-    busy: list[tuple[float, int]] = []
-    booting: list[tuple[float, int]] = []
-    waiting: list[int] = []
+    booting: list[tuple[float, int]] = []  # (ready time, machine)
     count = spec.initial  # machines paid for: ready + booting
     ready = spec.initial
     cap_t, cap_m, cap_r = [t0], [count], [ready]
@@ -209,12 +219,7 @@ def elastic_queue(arrival: np.ndarray, duration: np.ndarray, priority: np.ndarra
         while i < n and arr[i] == t:
             heappush(waiting, prio[i])
             i += 1
-        while idle and waiting:
-            j = heappop(idle)
-            k = order[heappop(waiting)]
-            machine[k] = j
-            start[k] = t
-            heappush(busy, (t + dur[k], j))
+        serve(t)
         if t == next_check and done < n:
             utilization = busy_area / ready_area if ready_area > 0 else 0.0
             busy_area = ready_area = 0.0
@@ -232,18 +237,13 @@ def elastic_queue(arrival: np.ndarray, duration: np.ndarray, priority: np.ndarra
                             heappush(booting, (at, j))
                     last_action = t
                     changed = True
-                    while idle and waiting:  # machines ready at once take work at once
-                        j = heappop(idle)
-                        k = order[heappop(waiting)]
-                        machine[k] = j
-                        start[k] = t
-                        heappush(busy, (t + dur[k], j))
+                    serve(t)  # machines ready at once take work at once
                 elif utilization <= spec.scale_down_at and count > spec.min and not booting and idle:
                     remove = sorted(idle)[-min(spec.step, count - spec.min, len(idle)):]
                     for j in remove:
                         fleet.append((j, *born.pop(j), t))
                         heappush(released, j)
-                    idle = [j for j in idle if j not in set(remove)]
+                    idle[:] = [j for j in idle if j not in set(remove)]
                     heapq.heapify(idle)
                     count -= len(remove)
                     ready -= len(remove)

@@ -272,11 +272,13 @@ def simulate(
         priority is ``priority_weight * (importance + urgency)``, or a
         ready-made ``priority`` column (any finite numbers); higher runs
         first under the priority policies.
-    machines : int or sequence of float, default 1
+    machines : int, sequence of float or Elastic, default 1
         A number of identical machines of speed 1 (a whole number, at most
         1,000,000), or one speed per machine: a task of duration ``d`` takes
         ``d / speed`` on that machine. The speeds are also the weights of the
-        ``weighted`` policy.
+        ``weighted`` policy. Or an :class:`Elastic` fleet of speed-1 machines
+        that grows and shrinks by a utilization rule (policies ``fcfs``,
+        ``sjf``, ``priority``); see :mod:`resopt.sim.elastic`.
     policy : str, default "fcfs"
         Dispatch policies bind each task to a machine on arrival; every
         machine then serves its own queue first come first served, without
@@ -322,6 +324,8 @@ def simulate(
         low-priority tasks for ever; with aging a task waiting ``x /
         aging`` gains ``x`` priority. Decisions are still taken at arrivals
         and completions only.
+    cost_per_machine_hour : float, optional
+        Adds ``cost`` = machine-hours x this to the metrics (times read as hours).
 
     Returns
     -------
@@ -329,7 +333,8 @@ def simulate(
         ``schedule`` (one row per task, in table order; a ``priority``
         column when the tasks carry one), ``segments`` (every run piece),
         ``metrics``, ``priority_classes`` (per-class waiting and turnaround,
-        when the tasks carry a priority), ``plot()``.
+        when the tasks carry a priority), ``capacity`` and ``machines`` (the
+        machine count over time and each machine's life), ``plot()``.
 
     Raises
     ------
@@ -338,7 +343,9 @@ def simulate(
         duplicate task ids, negative importance or urgency, both a
         ``priority`` column and importance/urgency, a priority policy without
         priorities, zero machines, a fractional or too large machine count,
-        bad speeds, an unknown policy, a bad ``priority_weight`` or ``aging``.
+        bad speeds, an elastic fleet with a policy it cannot run or a window
+        too short for the tasks, an unknown policy, a bad ``priority_weight``,
+        ``aging`` or ``cost_per_machine_hour``.
 
     Examples
     --------
@@ -397,21 +404,28 @@ def compare_policies(
 
     Parameters
     ----------
-    tasks, machines, priority_weight, aging
+    tasks, priority_weight, aging, cost_per_machine_hour
         As for :func:`simulate`.
+    machines
+        As for :func:`simulate`, or a mapping of fleet labels to such values
+        (counts, speeds, :class:`Elastic` settings) to compare fleets: every
+        policy runs on every fleet.
     policies : str or iterable of str, optional
         Which policies, in the order of the rows. When omitted: the six
         policies that need no priority (``round_robin``,
         ``least_connections``, ``weighted``, ``fcfs``, ``sjf``, ``srtf``),
         followed by ``priority`` and ``priority_preemptive`` when the tasks
-        carry a priority.
+        carry a priority; with an elastic fleet among the fleets, only those
+        an elastic fleet runs (``fcfs``, ``sjf``, ``priority``).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``policy``; columns ``mean_waiting``, ``max_waiting``,
+        Indexed by ``policy`` (by ``fleet`` and ``policy`` when ``machines``
+        is a mapping); columns ``mean_waiting``, ``max_waiting``,
         ``mean_turnaround``, ``makespan``, ``utilization``,
-        ``average_load``, ``load_imbalance``, ``busy_time_<j>`` for each
+        ``average_load``, ``load_imbalance``, ``machine_hours``, ``cost``
+        (with ``cost_per_machine_hour``), ``busy_time_<j>`` for each
         machine ``j`` and, when the tasks carry a priority,
         ``mean_waiting_class_<c>`` and ``mean_turnaround_class_<c>`` for each
         priority class ``c`` (1 = highest; see ``ScheduleResult.priority_classes``).
