@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import InputError
+from .policies import MAX_MACHINES
 
 __all__ = ["Elastic", "ElasticRun", "elastic_queue", "MAX_RULE_EVALUATIONS"]
 
@@ -99,8 +100,6 @@ class Elastic:
     step: int = 1
 
     def __post_init__(self) -> None:
-        from .engine import MAX_MACHINES
-
         low = _whole(self.min, "min", 1, MAX_MACHINES)
         high = _whole(self.max, "max", low, MAX_MACHINES)
         initial = low if self.initial is None else _whole(self.initial, "initial", low, high)

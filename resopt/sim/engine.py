@@ -18,7 +18,7 @@ from .._validate import as_frame, check_columns, check_scalar, check_unique, num
 from ..errors import InputError
 from .elastic import Elastic, elastic_queue
 from .metrics import class_metrics, compute_metrics
-from .policies import POLICIES, PREEMPTIVE_POLICIES, PRIORITY_POLICIES, Run, queue_rank, run_policy
+from .policies import MAX_MACHINES, POLICIES, PREEMPTIVE_POLICIES, PRIORITY_POLICIES, Run, queue_rank, run_policy
 from .result import ScheduleResult
 
 __all__ = ["simulate", "compare_policies", "ELASTIC_POLICIES"]
@@ -94,7 +94,6 @@ def _read_priority(df: pd.DataFrame, weight: float) -> np.ndarray | None:
     return priority
 
 
-MAX_MACHINES = 1_000_000
 _USAGE = "a number of machines (at least 1), a sequence of positive machine speeds or an Elastic(...) fleet"
 
 

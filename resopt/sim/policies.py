@@ -43,6 +43,7 @@ __all__ = [
     "PRIORITY_POLICIES",
     "PREEMPTIVE_POLICIES",
     "POLICIES",
+    "MAX_MACHINES",
     "Run",
     "run_policy",
     "round_robin",
@@ -62,6 +63,7 @@ PRIORITY_POLICIES = ("priority", "priority_preemptive")
 QUEUE_POLICIES = ("fcfs", "sjf", "srtf") + PRIORITY_POLICIES
 PREEMPTIVE_POLICIES = ("srtf", "priority_preemptive")
 POLICIES = DISPATCH_POLICIES + QUEUE_POLICIES
+MAX_MACHINES = 1_000_000  # the simulator keeps state and a busy time for every machine
 
 
 class Run(NamedTuple):
@@ -310,11 +312,11 @@ def _starts_to_run(machine: list[int], start: list[float], duration: np.ndarray,
     return _non_preemptive(machine_a, np.asarray(start, dtype=np.float64), service)
 
 
-def _shared_queue(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray, priority: np.ndarray) -> Run:
-    """Non-preemptive shared queue: an idle machine takes the waiting task of least priority.
+def _shared_queue(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray, key: np.ndarray) -> Run:
+    """Non-preemptive shared queue: an idle machine takes the waiting task of least ``key``.
 
-    ``priority`` is a permutation of ``0..n-1`` (smaller runs first), already
-    carrying every tie rule; ``order[p]`` is the task with priority ``p``.
+    The queue is a heap of ``(key, arrival rank)``: equal keys go by arrival,
+    then table order.
 
     Invariant between instants: no machine is idle while a task waits. So a
     machine that frees before the next arrival either takes the head of the
@@ -324,16 +326,13 @@ def _shared_queue(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray,
     """
     m = speeds.size
     n = arrival.size
-    order = np.empty(n, dtype=np.int64)
-    order[priority] = np.arange(n, dtype=np.int64)
-    order_l = order.tolist()
-    prio_l = priority.tolist()
+    keys = key.tolist()
     arr = arrival.tolist()
     dur = duration.tolist()
     unit = bool(np.all(speeds == 1.0))
     speed_list = speeds.tolist()
     idle = list(range(m))
-    waiting: list[int] = []
+    waiting: list[tuple[float, int]] = []
     busy: list[tuple[float, int]] = []  # (time the machine frees, machine)
     machine = [0] * n
     start = [0.0] * n
@@ -346,7 +345,7 @@ def _shared_queue(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray,
         while busy and busy[0][0] < a:
             f, j = busy[0]
             if waiting:
-                k = order_l[heappop(waiting)]
+                k = heappop(waiting)[1]
                 machine[k] = j
                 start[k] = f
                 heapreplace(busy, (f + (dur[k] if unit else dur[k] / speed_list[j]), j))
@@ -359,7 +358,7 @@ def _shared_queue(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray,
             heappush(idle, heappop(busy)[1])
         if i + 1 == n or arr[i + 1] != a:  # a lone arrival
             if not idle:  # every machine busy: it queues
-                heappush(waiting, prio_l[i])
+                heappush(waiting, (keys[i], i))
                 i += 1
                 continue
             if not waiting:  # an idle machine and an empty queue: it starts at once
@@ -370,11 +369,11 @@ def _shared_queue(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray,
                 i += 1
                 continue
         while i < n and arr[i] == a:
-            heappush(waiting, prio_l[i])
+            heappush(waiting, (keys[i], i))
             i += 1
         while idle and waiting:
             j = heappop(idle)
-            k = order_l[heappop(waiting)]
+            k = heappop(waiting)[1]
             machine[k] = j
             start[k] = a
             heappush(busy, (a + (dur[k] if unit else dur[k] / speed_list[j]), j))
@@ -425,7 +424,7 @@ def fcfs(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
 
 def sjf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
     """Shortest job first (by duration at speed 1), non-preemptive, one shared queue."""
-    return _shared_queue(arrival, duration, speeds, queue_rank("sjf", arrival, duration))
+    return _shared_queue(arrival, duration, speeds, duration)
 
 
 def _rank_by(key: np.ndarray) -> np.ndarray:
@@ -687,9 +686,9 @@ def srtf(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray) -> Run:
 def priority(arrival: np.ndarray, duration: np.ndarray, speeds: np.ndarray, base: np.ndarray, aging: float) -> Run:
     """Non-preemptive priority: an idle machine takes the waiting task of highest priority.
 
-    The shared queue ranked by :func:`queue_rank`.
+    The shared queue keyed by ``-(base - aging * arrival)``: see :func:`queue_rank`.
     """
-    return _shared_queue(arrival, duration, speeds, queue_rank("priority", arrival, duration, base, aging))
+    return _shared_queue(arrival, duration, speeds, -(base - aging * arrival if aging else base))
 
 
 def queue_rank(
