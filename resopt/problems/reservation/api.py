@@ -12,7 +12,7 @@ import pandas as pd
 from ..._validate import check_scalar
 from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
 from ...result import Status, stopwatch
-from .exact import TIE, Fill, ceil_whole, fill, recourse_direct
+from .exact import TIE, Fill, ceil_whole, fill, inverted_cdf_index, recourse_direct
 from .formulation import ExactSolver, ModelSolver, PoolSolve
 from .inputs import RECOURSE, ReservationData, read_arrays, read_inputs
 from .result import RESERVATION_COLUMNS, Decisions, ReservationResult, empty_parts, hourly_frame
@@ -176,12 +176,13 @@ def _floors(data: ReservationData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``lowest`` (least new units that can meet demand), and the service-level floors
     with and without the safety margin (``-inf`` without a service level)."""
     E = data.existing
-    peak = np.array([b.max() for b in data.blocks])
+    ordered = [data.sorted_demand(p) for p in range(data.num_pools)]
+    peak = np.array([values[-1] for values in ordered])
     capacity = np.array([t.capacity for t in data.tiers])
     lowest = _whole(peak - capacity - E, data.integer)
     plain = floor = np.full(data.num_pools, -np.inf)
     if data.service_level is not None:
-        q = np.array([np.quantile(b, data.service_level, method="inverted_cdf") for b in data.blocks])
+        q = np.array([values[inverted_cdf_index(values.size, data.service_level)] for values in ordered])
         plain = _whole(q - E, data.integer)
         floor = _whole((1 + data.safety_margin) * q - E, data.integer)
     return lowest, plain, floor
@@ -221,6 +222,7 @@ def _solve(data: ReservationData, chosen: Backend, time_limit: float | None, tim
         with np.errstate(invalid="ignore"):
             moved = active & ~((wide.reserve >= lower) & (wide.reserve <= H))
         final = chosen.solve(data, lower, H, moved, time_limit=time_limit, previous=wide.reserve)
+    data.forget_sorted()  # the floors and the search are done with them
     reserve = np.where(moved, final.reserve, np.where(active, wide.reserve, np.nan))
     decisions = Decisions(reserve, cost_optimal, floor, lowest, H)
     result = ReservationResult(status=Status.OPTIMAL, backend=chosen.name, problem=PROBLEM, _data=data,

@@ -33,7 +33,7 @@ import numpy as np
 
 from .inputs import Tiers
 
-__all__ = ["SortedDemand", "smallest_minimizer", "argmin", "ceil_whole", "Fill", "fill", "recourse_direct"]
+__all__ = ["SortedDemand", "inverted_cdf_index", "smallest_minimizer", "argmin", "ceil_whole", "Fill", "fill", "recourse_direct"]
 
 #: Relative tolerance for ties in cost and for rounding floors up to whole units.
 TIE = 1e-9
@@ -55,11 +55,11 @@ class SortedDemand:
     scenarios: int
 
     @classmethod
-    def of(cls, block: np.ndarray) -> SortedDemand:
-        """Sort a ``(scenarios, hours)`` block."""
-        values = np.sort(block, axis=None)
+    def of(cls, block: np.ndarray, values: np.ndarray | None = None) -> SortedDemand:
+        """Sort a ``(scenarios, hours)`` block (``values``: its values already sorted)."""
+        values = np.sort(block, axis=None) if values is None else values
         suffix = np.zeros(values.size + 1)
-        suffix[:-1] = np.cumsum(values[::-1])[::-1]
+        np.cumsum(values[::-1], out=suffix[-2::-1])  # suffix[i] = sum(values[i:])
         return cls(values, suffix, int(block.shape[0]))
 
     def above(self, y: np.ndarray | float) -> np.ndarray:
@@ -85,6 +85,21 @@ class SortedDemand:
         total = (tiers.price * (self.excess(lo) - self.excess(hi))).sum(axis=-1)
         unmet = self.above(cap[..., 0] + tiers.capacity * (1 + TIE) + TIE) > 0
         return np.where(unmet, np.inf, total / self.scenarios)
+
+
+def inverted_cdf_index(n: int, q: float) -> int:
+    """Position in ``n`` sorted values of ``numpy.quantile(..., q, method="inverted_cdf")``.
+
+    The smallest ``i`` with ``(i + 1) / n >= q``, computed as NumPy does
+    (``n * q - 1``, rounded up unless whole, at least 0), so the value is identical.
+
+    >>> values = np.array([4.0, 1.0, 3.0, 2.0, 5.0])
+    >>> bool(np.sort(values)[inverted_cdf_index(5, 0.7)] == np.quantile(values, 0.7, method="inverted_cdf"))
+    True
+    """
+    index = n * q - 1
+    below = math.floor(index)
+    return max(below if index == below else below + 1, 0)
 
 
 def smallest_minimizer(demand: SortedDemand, reserved: float, hours: int, tiers: Tiers) -> float:

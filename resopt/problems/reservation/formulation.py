@@ -164,7 +164,7 @@ class ExactSolver:
             reserve[active] = np.clip(previous[active], lower[active], upper[active])
             return PoolSolve(reserve, solver_status="exact search (clipped)")
         for p in np.flatnonzero(active):
-            demand = SortedDemand.of(data.blocks[p])
+            demand = SortedDemand.of(data.blocks[p], data.sorted_demand(p))
             a = smallest_minimizer(demand, data.reserved[p], data.num_hours, data.tiers[p])
             reserve[p] = argmin(demand, a, data.reserved[p], data.existing[p], data.num_hours, data.tiers[p],
                                 lower[p], upper[p], data.integer)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -87,7 +87,8 @@ class ReservationData:
     """A validated instance. Arrays of length ``P`` are indexed like ``pools``.
 
     ``blocks[p]`` is pool ``p``'s demand, shape ``(scenarios_p, hours)``;
-    ``hours`` labels the second axis and is the same for every pool.
+    ``hours`` labels the second axis and is the same for every pool. Blocks may
+    be read-only views of the caller's table: never write into them.
     """
 
     pools: list[str]
@@ -101,6 +102,19 @@ class ReservationData:
     service_level: float | None
     safety_margin: float
     integer: bool
+    _sorted: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def sorted_demand(self, p: int) -> np.ndarray:
+        """Pool ``p``'s demand values sorted ascending, computed once and kept until
+        :meth:`forget_sorted`, so the floors and the exact search share one sort."""
+        values = self._sorted.get(p)
+        if values is None:
+            values = self._sorted[p] = np.sort(self.blocks[p], axis=None)
+        return values
+
+    def forget_sorted(self) -> None:
+        """Drop the sorted copies (as much memory as the demand itself)."""
+        self._sorted.clear()
 
     @property
     def num_pools(self) -> int:
@@ -176,25 +190,102 @@ def _tiers(cols: dict[str, np.ndarray], i: int) -> Tiers:
 # ----------------------------------------------------------------------------- demand
 
 
+#: Run-length factorizing pays off while a column has at most one run per this many rows.
+RUN_ROWS = 16
+
+
+def _dense_codes(values: np.ndarray) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes (sorted labels) of whole numbers in a compact range, without hashing; None if not compact.
+
+    When every number from the smallest to the largest occurs (hours ``0..T-1``,
+    scenarios ``0..S-1``), the codes are the values themselves, shifted: no copy
+    when they are int64 starting at 0.
+    """
+    low, high = int(values.min()), int(values.max())
+    if high - low > 4 * values.size + 1024 or high > np.iinfo(np.int64).max:
+        return None
+    offset = values if low == 0 and values.dtype == np.int64 else np.subtract(values, low, dtype=np.int64)
+    present = np.bincount(offset, minlength=high - low + 1) > 0
+    if present.all():
+        return offset, pd.RangeIndex(low, high + 1)
+    position = np.cumsum(present) - 1
+    return position[offset], pd.Index(np.flatnonzero(present) + low)
+
+
+def _category_codes(raw: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes of a categorical column grouped by its codes, read from the categorical itself.
+
+    No hashing, and no copy when every category is used. The labels come in order
+    of first appearance, as :func:`pandas.factorize` gives them; missing values keep
+    code -1. None when the codes are not in ascending order (hash them instead).
+    """
+    categorical = raw.array
+    codes = np.asarray(categorical.codes)
+    starts = _run_starts(codes)
+    used = codes[starts]
+    if used.size > 1 and not (used[1:] > used[:-1]).all():
+        return None
+    if used[0] < 0:
+        return codes, pd.Index([])  # missing values: rejected by the caller
+    categories = categorical.categories
+    if used.size == len(categories):
+        return codes, pd.Index(categories)
+    position = np.zeros(len(categories), dtype=np.int64)
+    position[used] = np.arange(used.size)
+    return position[codes], pd.Index(categories[used])
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal neighbours in ``values`` starts (0 first)."""
+    starts = np.flatnonzero(values[1:] != values[:-1])
+    starts += 1
+    return np.concatenate(([0], starts))
+
+
+def _run_codes(values: np.ndarray, sort: bool) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes of an object column made of long runs of equal labels (a table grouped by pool).
+
+    Labels are compared with their neighbours once and only the first of each run
+    is hashed; the codes and labels are those :func:`pandas.factorize` gives.
+    None when the column has too many runs (or labels that cannot be compared).
+    """
+    if values.dtype != object or values.size < 2 * RUN_ROWS:
+        return None
+    try:
+        starts = _run_starts(values)
+    except (TypeError, ValueError):  # pd.NA and friends have no truth value
+        return None
+    if starts.size > values.size // RUN_ROWS:
+        return None
+    run_codes, labels = pd.factorize(values[starts], sort=sort, use_na_sentinel=True)
+    narrow = next(d for d in (np.int8, np.int16, np.int32, np.int64) if len(labels) <= np.iinfo(d).max)
+    return np.repeat(run_codes.astype(narrow), np.diff(starts, append=values.size)), pd.Index(labels)
+
+
 def _factorize(raw: pd.Series, sort: bool) -> tuple[np.ndarray, pd.Index]:
-    """Codes and labels of a column; whole numbers in a compact range skip hashing."""
+    """Codes (-1: missing) and labels of a column, by the cheapest exact route its dtype allows."""
     if raw.dtype.kind in "iu" and len(raw):
-        values = raw.to_numpy()
-        low, high = int(values.min()), int(values.max())
-        if high - low <= 4 * values.size + 1024:
-            offset = values - low
-            present = np.bincount(offset, minlength=high - low + 1) > 0
-            position = np.cumsum(present) - 1
-            return position[offset], pd.Index(np.flatnonzero(present) + low)
+        dense = _dense_codes(raw.to_numpy())
+        if dense is not None:
+            return dense
+    found = None
+    if isinstance(raw.dtype, pd.CategoricalDtype) and not sort:
+        found = _category_codes(raw)
+    elif raw.dtype == object:
+        found = _run_codes(raw.to_numpy(), sort)
+    if found is not None:
+        return found
     codes, uniques = pd.factorize(raw, sort=sort, use_na_sentinel=True)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques)
+    return codes, pd.Index(uniques)
 
 
 def _codes(frame: pd.DataFrame, column: str, raw: pd.Series | None = None,
            sort: bool = False) -> tuple[np.ndarray, pd.Index]:
     """Factorize a label column (vectorized; ``raw``: its converted values), rejecting missing labels."""
-    codes, uniques = _factorize(frame[column] if raw is None else raw, sort=sort)
-    _reject(codes < 0, frame, DEMAND, column, "must not have missing values")
+    raw = frame[column] if raw is None else raw
+    codes, uniques = _factorize(raw, sort=sort)
+    if raw.dtype.kind not in "iu" and codes.size and codes.min() < 0:
+        _reject(codes < 0, frame, DEMAND, column, "must not have missing values")
     return codes, uniques
 
 
@@ -217,30 +308,60 @@ def _label(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _cube(frame: pd.DataFrame, values: np.ndarray) -> tuple[list[str], pd.Index, list[np.ndarray]]:
-    """Scatter the long table into one ``(scenarios, hours)`` block per pool, checking coverage."""
-    p, pools = _codes(frame, "pool")
-    if "scenario" in frame.columns:
-        s, scenarios = _codes(frame, "scenario")
-    else:
-        s, scenarios = np.zeros(len(frame), dtype=np.int64), pd.Index([0])
-    t, hours = _hour_codes(frame)
-    P, S, T = len(pools), len(scenarios), len(hours)
-    key = p * S
+def _demand_values(frame: pd.DataFrame) -> np.ndarray:
+    """The ``demand`` column as float64: a float column within range is used as it is (two
+    reductions, no copy); anything else goes through the full checks for their messages."""
+    raw = frame["demand"]
+    if raw.dtype == np.float64:
+        values = raw.to_numpy(copy=False)
+        if values.min() >= 0 and values.max() <= MAX_AMOUNT:  # NaN fails both
+            return values
+    return numeric_column(frame, DEMAND, "demand", minimum=0, maximum=MAX_AMOUNT)
+
+
+#: Rows per slice when checking the order of a long table (keys of one slice fit in cache).
+ORDER_ROWS = 1 << 18
+
+
+def _cell_keys(p: np.ndarray, s: np.ndarray, t: np.ndarray, S: int, T: int) -> np.ndarray:
+    """``(p * S + s) * T + t`` as int64, in one array updated in place (``s`` may be one value)."""
+    key = np.multiply(p, S, dtype=np.int64)
     key += s
     key *= T
     key += t
-    filled = np.zeros(P * S * T, dtype=bool)
-    filled[key] = True
-    if np.count_nonzero(filled) != key.size:
-        dup = np.flatnonzero(np.bincount(key, minlength=P * S * T) > 1)
-        rows = np.flatnonzero(key == dup[0])[:2]
-        raise InputError(
-            f"Each (pool, scenario, hour) must appear once in {DEMAND}. Got pool {pools[p[rows[0]]]!r}, "
-            f"scenario {_label(scenarios[s[rows[0]]])!r}, hour {_label(hours[t[rows[0]]])!r} at "
-            f"{row_location(frame, rows)}."
-        )
-    per_pair = filled.reshape(P, S, T)
+    return key
+
+
+def _in_cell_order(p: np.ndarray, s: np.ndarray, t: np.ndarray, S: int, T: int) -> bool:
+    """Whether the rows are exactly the cells ``(pool, scenario, hour)`` in order, each once.
+
+    The keys are strictly increasing from 0 over ``P * S * T`` rows, so they are
+    ``0, 1, ...``. Checked a slice at a time: no table-sized temporary.
+    """
+    last = -1
+    for lo in range(0, p.size, ORDER_ROWS):
+        part = slice(lo, lo + ORDER_ROWS)
+        key = _cell_keys(p[part], s if s.size == 1 else s[part], t[part], S, T)
+        if key[0] <= last or not (key[1:] > key[:-1]).all():
+            return False
+        last = int(key[-1])
+    return True
+
+
+def _check_duplicates(frame: pd.DataFrame, key: np.ndarray, size: int, labels: tuple[pd.Index, ...],
+                      codes: tuple[np.ndarray, ...]) -> None:
+    dup = np.flatnonzero(np.bincount(key, minlength=size) > 1)
+    rows = np.flatnonzero(key == dup[0])[:2]
+    (pools, scenarios, hours), (p, s, t) = labels, codes
+    raise InputError(
+        f"Each (pool, scenario, hour) must appear once in {DEMAND}. Got pool {pools[p[rows[0]]]!r}, "
+        f"scenario {_label(scenarios[s[rows[0]]])!r}, hour {_label(hours[t[rows[0]]])!r} at "
+        f"{row_location(frame, rows)}."
+    )
+
+
+def _check_even(per_pair: np.ndarray, scenarios: pd.Index, hours: pd.Index, pools: pd.Index) -> np.ndarray:
+    """Which (pool, scenario) pairs occur; every one must cover the same hours."""
     present = per_pair.any(axis=2)
     uneven = present[:, :, None] & ~per_pair
     if uneven.any():
@@ -252,10 +373,42 @@ def _cube(frame: pd.DataFrame, values: np.ndarray) -> tuple[list[str], pd.Index,
                           + (" ..." if uneven[pi, si].sum() > 5 else ""))
         more = f"; and {len(bad_pairs) - 5} more" if len(bad_pairs) > 5 else ""
         raise InputError(
-            f"Every (pool, scenario) in {DEMAND} must cover the same hours ({T} distinct hours appear in the "
-            "table). "
+            f"Every (pool, scenario) in {DEMAND} must cover the same hours ({len(hours)} distinct hours appear "
+            "in the table). "
             f"Got {'; '.join(listed)}{more}."
         )
+    return present
+
+
+def _cube(frame: pd.DataFrame, values: np.ndarray) -> tuple[list[str], pd.Index, list[np.ndarray]]:
+    """Scatter the long table into one ``(scenarios, hours)`` block per pool, checking coverage.
+
+    A table already ordered by (pool, scenario, hour) and complete, as
+    :attr:`ForecastResult.scenarios <resopt.planning.ForecastResult.scenarios>`
+    writes it, is not scattered: its demand column is viewed as the cube (read-only).
+    """
+    p, pools = _codes(frame, "pool")
+    if "scenario" in frame.columns:
+        s, scenarios = _codes(frame, "scenario")
+    else:
+        s, scenarios = np.zeros(1, dtype=np.int64), pd.Index([0])
+    t, hours = _hour_codes(frame)
+    P, S, T = len(pools), len(scenarios), len(hours)
+    if p.size == P * S * T and _in_cell_order(p, s, t, S, T):
+        cube = values.reshape(P, S, T).view()
+        cube.flags.writeable = False
+        return [str(x).strip() for x in pools], hours, list(cube)
+    key = _cell_keys(p, s, t, S, T)
+    filled = np.zeros(P * S * T, dtype=bool)
+    filled[key] = True
+    count = np.count_nonzero(filled)
+    if count != key.size:
+        _check_duplicates(frame, key, P * S * T, (pools, scenarios, hours), (p, np.broadcast_to(s, p.shape), t))
+    if count == P * S * T:
+        present = np.ones((P, S), dtype=bool)
+    else:
+        present = _check_even(filled.reshape(P, S, T), scenarios, hours, pools)
+    del filled
     cube = np.empty((P, S, T), dtype=np.float64)
     cube.reshape(-1)[key] = values
     full = bool(present.all())
@@ -332,7 +485,7 @@ def read_inputs(demand: Any, prices: Any, *, service_level: Any, safety_margin: 
     if len(frame) == 0:
         raise InputError(f"{DEMAND} has no rows.")
     _, cols = read_prices(prices)
-    values = numeric_column(frame, DEMAND, "demand", minimum=0, maximum=MAX_AMOUNT)
+    values = _demand_values(frame)
     pools, hours, blocks = _cube(frame, values)
     _check_pools_priced(frame, pools, cols["pool"])
     pos = pd.Index(cols["pool"]).get_indexer(pd.Index(pools))
