@@ -423,3 +423,57 @@ def test_input_frame_is_not_modified_and_frame_output_keeps_labels():
     pd.testing.assert_frame_equal(frame, before)
     out = res.to_frame()
     assert out.loc["a", "assigned"] == 3 and out.loc["b", "assigned"] == 2
+
+
+# ----------------------------------------------------------------------------- slice-at-a-time search
+
+
+def _solve_with_slice(monkeypatch, size, devices, total, integer=True):
+    from resopt.problems import core_assignment as module
+
+    monkeypatch.setattr(module, "SLICE", size)
+    res = assign_cores(devices, total, integer=integer)
+    return res.x, res.objective, res.bound, res.multiplier
+
+
+@pytest.mark.parametrize("integer", [True, False])
+@pytest.mark.parametrize("seed", range(3))
+def test_slice_at_a_time_gives_the_whole_array_answer_bit_for_bit(monkeypatch, seed, integer):
+    rng = np.random.default_rng(seed)
+    n = 5_000
+    cap = rng.integers(0, 9, n).astype(float)
+    devices = {"capacity": cap, "demand": rng.integers(0, 9, n) / 2.0,  # many exact ties
+               "weight": rng.integers(1, 3, n).astype(float), "unit_cost": rng.integers(-1, 2, n).astype(float),
+               "min": np.minimum(rng.integers(0, 2, n), cap)}
+    for share in (0.1, 0.5, 0.93):
+        total = float(np.floor(devices["min"].sum() + share * (cap.sum() - devices["min"].sum())))
+        whole = _solve_with_slice(monkeypatch, 10**9, devices, total, integer)
+        sliced = _solve_with_slice(monkeypatch, 64, devices, total, integer)
+        np.testing.assert_array_equal(sliced[0], whole[0])
+        assert sliced[1:] == whole[1:]
+
+
+@given(rows=device_rows, share=st.floats(0, 1))
+def test_property_sliced_integer_search_is_the_whole_array_search(rows, share):
+    from resopt.problems import core_assignment as module
+
+    devices = to_devices(rows)
+    lo, hi = devices["min"].sum(), devices["capacity"].sum()
+    total = float(np.floor(lo + share * (hi - lo)))
+    answers = []
+    for size in (10**9, 1):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(module, "SLICE", size)
+            res = assign_cores(devices, total)
+        answers.append((res.x.tolist(), res.objective, res.bound, res.multiplier))
+    assert answers[0] == answers[1]
+    assert answers[0][1] == pytest.approx(brute_force(devices, int(total)), rel=1e-9, abs=1e-9)
+
+
+def test_sums_beyond_two_to_the_53_keep_the_whole_array_search():
+    from resopt.problems import core_assignment as module
+
+    n = 70_000  # above SLICE, with capacities summing past 2**53
+    search = module._ThresholdSearch(np.zeros(n), np.ones(n), np.zeros(n), np.full(n, 1e12), integer=True)
+    assert not search.sliced
+    assert module._ThresholdSearch(np.zeros(n), np.ones(n), np.zeros(n), np.full(n, 1e6), integer=True).sliced

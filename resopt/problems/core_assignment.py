@@ -81,10 +81,12 @@ class CoreAssignmentData:
     def n(self) -> int:
         return int(self.capacity.size)
 
-    def objective(self, x: np.ndarray) -> float:
-        """``sum w (x - y)^2 + c x`` at ``x``."""
-        d = x - self.demand
-        return float(np.einsum("i,i,i->", self.weight, d, d) + np.dot(self.unit_cost, x))
+    def objective(self, x: np.ndarray, *, scratch: np.ndarray | None = None) -> float:
+        """``sum w (x - y)^2 + c x`` at ``x`` (``scratch``: a float array of length n to work in,
+        possibly ``x`` itself, which is then overwritten)."""
+        linear = np.dot(self.unit_cost, x)
+        d = np.subtract(x, self.demand, out=scratch)
+        return float(np.einsum("i,i,i->", self.weight, d, d) + linear)
 
 
 @dataclass(repr=False, eq=False)
@@ -211,6 +213,15 @@ def _infeasibility(data: CoreAssignmentData) -> str | None:
 # ----------------------------------------------------------------------------- exact method
 
 
+#: Devices per slice when a pass works a slice at a time (its buffers stay in cache).
+SLICE = 1 << 16
+
+
+def _slices(n: int) -> list[slice]:
+    """``0..n`` cut into slices of :data:`SLICE` (one empty slice for ``n = 0``)."""
+    return [slice(lo, min(lo + SLICE, n)) for lo in range(0, n, SLICE)] or [slice(0, 0)]
+
+
 class _ThresholdSearch:
     """Find the multiplier ``lam`` at which ``sum_i x_i(lam)`` reaches ``total``.
 
@@ -218,31 +229,98 @@ class _ThresholdSearch:
     identity (continuous) or ``floor`` (integer) is nondecreasing in ``lam``.
     A safeguarded Newton / regula-falsi search keeps a bracket ``[lo, hi]``
     around the answer; each step is a few in-place passes over the arrays.
+
+    Memory: at 10^7 devices every fresh array of length n costs as much in
+    page faults as the pass that fills it, so the buffers are allocated once.
+    Integer responses are whole numbers, so their sum is exact in any order
+    while it stays below 2**53: the integer search then works a slice of
+    :data:`SLICE` devices at a time in small buffers (``sliced``). The
+    arithmetic is that of the plain expressions, element by element, and every
+    floating-point sum or dot product that is not exact in any order runs over
+    the whole array as before: the results are identical either way.
     """
 
     def __init__(self, a, b, lower, upper, *, integer: bool) -> None:
         self.a, self.b, self.lower, self.upper = a, b, lower, upper
         self.integer = integer
-        self._t = np.empty_like(a)
-        self._x = np.empty_like(a)
-        self._free = np.empty(a.shape, dtype=bool)
+        n = a.size
+        # With 0 <= lower <= x <= upper every partial sum lies in [0, sum(upper)].
+        self.sliced = integer and n > SLICE and float(np.min(lower)) >= 0 and float(upper.sum()) < 2.0**53
+        self.parts = _slices(n) if self.sliced else [slice(None)]
+        size = min(SLICE, n) if self.sliced else n
+        self._t = np.empty(size)
+        # Continuous responses are clipped in place: the free mask reads the same off clipped values.
+        self._x = np.empty(size) if integer else self._t
+        self._free = np.empty(size, dtype=bool)
+        self._inside = np.empty(size, dtype=bool)
+        #: The free mask as 0.0 / 1.0 (what ``np.dot`` would convert it to), then scratch space.
+        self.spare = np.empty_like(a)
 
-    def response(self, lam: float, *, out: np.ndarray | None = None) -> np.ndarray:
-        """``x(lam)``; also leaves ``a + b lam`` in a buffer for :meth:`free_mask`."""
-        t = np.multiply(self.b, lam, out=self._t)
-        t += self.a
-        out = self._x if out is None else out
+    def _response_into(self, lam: float, part: slice, out: np.ndarray) -> np.ndarray:
+        """``x(lam)`` on ``part`` into ``out``; leaves ``a + b lam`` there in ``_t`` for :meth:`free_mask`."""
+        t = np.multiply(self.b[part], lam, out=self._t[: out.size])
+        t += self.a[part]
         if self.integer:
             np.floor(t, out=out)
-            return np.clip(out, self.lower, self.upper, out=out)
-        return np.clip(t, self.lower, self.upper, out=out)
+            return np.clip(out, self.lower[part], self.upper[part], out=out)
+        return np.clip(t, self.lower[part], self.upper[part], out=out)
 
-    def free_mask(self) -> np.ndarray:
-        """Devices strictly inside their bounds at the last :meth:`response` call."""
-        t, free = self._t, self._free
-        np.greater(t, self.lower, out=free)
-        free &= t < self.upper
+    def response(self, lam: float, *, out: np.ndarray | None = None) -> np.ndarray:
+        """``x(lam)`` (in ``out``, else a buffer of the search)."""
+        if out is None:
+            out = self.spare if self.sliced else self._x
+        for part in self.parts:
+            self._response_into(lam, part, out[part])
+        return out
+
+    def free_mask(self, part: slice = slice(None)) -> np.ndarray:
+        """Devices strictly inside their bounds at the last response computed (on ``part``)."""
+        t = self._t[: self._free.size if part == slice(None) else part.stop - part.start]
+        free = self._free[: t.size]
+        np.greater(t, self.lower[part], out=free)
+        free &= np.less(t, self.upper[part], out=self._inside[: t.size])
         return free
+
+    def free_ones(self) -> np.ndarray:
+        """:meth:`free_mask` as 0.0 / 1.0 floats, for dot products (``np.dot(v, mask)`` converts
+        the mask the same way into a new array: the value is identical)."""
+        np.copyto(self.spare, self.free_mask())
+        return self.spare
+
+    def _value(self, lam: float) -> float:
+        """``sum x(lam)``; when sliced, also the free mask at ``lam`` into ``spare`` as 0.0 / 1.0."""
+        if not self.sliced:
+            return float(self.response(lam).sum())
+        value = 0.0
+        for part in self.parts:
+            value += float(self._response_into(lam, part, self._x[: part.stop - part.start]).sum())
+            np.copyto(self.spare[part], self.free_mask(part))
+        return value
+
+    def gap(self, hi: float, low: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The units ``x(hi)`` takes beyond ``low``: the devices that have some, and how many (floats)."""
+        devices, counts = [], []
+        for part in self.parts:
+            start = part.start or 0
+            extra = self._response_into(hi, part, self._x[: low[part].size])
+            extra -= low[part]
+            where = np.flatnonzero(extra)
+            devices.append(where + start)
+            counts.append(extra[where])
+        return np.concatenate(devices), np.concatenate(counts)
+
+    def _extremes(self) -> tuple[float, float]:
+        """``min((lower - a) / b)`` and ``max((upper - a + 1) / b)``: no answer lies outside."""
+        low, high = math.inf, -math.inf
+        a, b, lower, upper = self.a, self.b, self.lower, self.upper
+        for part in self.parts:
+            t = self._t[: a[part].size]
+            np.subtract(lower[part], a[part], out=t)
+            low = min(low, float(np.min(np.divide(t, b[part], out=t))))
+            np.subtract(upper[part], a[part], out=t)
+            t += 1.0
+            high = max(high, float(np.max(np.divide(t, b[part], out=t))))
+        return low, high
 
     def run(self, total: float, target: float, done) -> tuple[float, float, float, float]:
         """Search until ``done(value, f_lo, f_hi)``; return ``(lo, hi, f_lo, f_hi)``.
@@ -250,13 +328,13 @@ class _ThresholdSearch:
         Invariant: ``sum x(lo) < target <= sum x(hi)``.
         """
         a, b, lower, upper = self.a, self.b, self.lower, self.upper
-        lo = float(np.min((lower - a) / b)) - 1.0
-        hi = float(np.max((upper - a + 1.0) / b)) + 1.0
+        lo, hi = self._extremes()
+        lo, hi = lo - 1.0, hi + 1.0
         f_lo, f_hi = float(lower.sum()), float(upper.sum())
         lam = (total - float(a.sum())) / float(b.sum())  # the unconstrained root
         lam = min(max(lam, lo + 0.01 * (hi - lo)), hi - 0.01 * (hi - lo))
         for _ in range(200):
-            value = float(self.response(lam).sum())
+            value = self._value(lam)
             if value < target:
                 lo, f_lo = lam, value
             else:
@@ -264,7 +342,7 @@ class _ThresholdSearch:
             if done(value, f_lo, f_hi):
                 break
             width = hi - lo
-            slope = float(np.dot(b, self.free_mask()))
+            slope = float(np.dot(b, self.spare if self.sliced else self.free_ones()))
             step = lam + (target - value) / slope if slope > 0 else math.nan
             if not lo < step < hi:
                 # Regula falsi on the bracket, kept off its ends so it always shrinks.
@@ -283,8 +361,8 @@ class _ThresholdSearch:
         x = self.response(lam).copy()
         residual = abs(float(x.sum()) - total)
         for _ in range(2):
-            free = self.free_mask()
-            if residual == 0.0 or not free.any():
+            free = self.free_ones()
+            if residual == 0.0 or not self._free.any():
                 break
             fixed_sum = float(x.sum()) - float(np.dot(x, free))
             candidate = (total - fixed_sum - float(np.dot(self.a, free))) / float(np.dot(self.b, free))
@@ -303,18 +381,17 @@ def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, floa
     ``x`` is the best response to the multiplier, so the Lagrangian dual value
     at that multiplier, ``f(x) - lam (sum x - total)``, is a valid lower bound.
     """
-    b = 0.5 / data.weight
-    a = data.demand - data.unit_cost * b
+    b, a = _response_line(data, 0.0)
     lower, upper, total = data.minimum, data.capacity, data.total
     search = _ThresholdSearch(a, b, lower, upper, integer=False)
     if total <= lower.sum() or total >= upper.sum():
         x = (lower if total <= lower.sum() else upper).copy()
         lam = _multiplier(data, x)
-        return x, lam, _dual_value(data, lam, search.response(lam))
+        return x, lam, _dual_value(data, lam, search.response(lam), search.spare)
     tol = 1e-9 * max(1.0, abs(total), float(np.abs(upper).sum()))  # polish lands on the root
     _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol)
     lam, x = search.polish(total, lam)
-    bound = _dual_value(data, lam, x)  # x is still the best response to lam here
+    bound = _dual_value(data, lam, x, search.spare)  # x is still the best response to lam here
     return _absorb_residual(x, total, lower, upper, search.free_mask()), lam, bound
 
 
@@ -353,28 +430,41 @@ def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
     ``x_i = clip(floor(a_i + b_i lam), min_i, capacity_i)`` with
     ``a = y - c / (2w) + 1/2`` and ``b = 1 / (2w)``.
     """
-    b = 0.5 / data.weight
-    a = data.demand - data.unit_cost * b + 0.5
+    b, a = _response_line(data, 0.5)
     lower, upper, total = data.minimum, data.capacity, data.total
     search = _ThresholdSearch(a, b, lower, upper, integer=True)
+    window = None  # the optimality window of x, once known
     if total <= lower.sum():
         x = lower.copy()
     else:
         batch = max(4096, data.n // 64)  # few enough units to select explicitly
         lo, hi, _, f_hi = search.run(total, total, lambda value, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total)
-        base = search.response(hi, out=np.empty_like(a))
-        if f_hi != total:  # hi takes too many units, lo too few: add the cheapest units of the gap to lo
-            low = search.response(lo, out=np.empty_like(a))
-            base = _fill_bracket(data, low, base - low, int(round(total - low.sum())), batch)
-        x = _repair_integer(data, base)
-    lam = _multiplier(data, x)
+        if f_hi == total:
+            x = search.response(hi, out=np.empty_like(a))
+        else:  # hi takes too many units, lo too few: add the cheapest units of the gap to lo
+            x = search.response(lo, out=np.empty_like(a))
+            devices, counts = search.gap(hi, x)
+            x = _fill_bracket(data, x, devices, counts, int(round(total - x.sum())), batch)
+        x, window = _repair_integer(data, x)
+    lam = _multiplier(data, x, window)
     # The best response to lam rounds (lam - c) / (2w) + y to the nearest integer in [min, capacity].
-    return x, lam, _dual_value(data, lam, search.response(lam))
+    return x, lam, _dual_value(data, lam, search.response(lam), search.spare)
 
 
-def _fill_bracket(data: CoreAssignmentData, base: np.ndarray, extra: np.ndarray, need: int,
+def _response_line(data: CoreAssignmentData, shift: float) -> tuple[np.ndarray, np.ndarray]:
+    """``b = 1 / (2w)`` and ``a = y - c b + shift``: the best response is ``a + b lam``, clipped."""
+    b = np.divide(0.5, data.weight)
+    a = np.multiply(data.unit_cost, b)
+    np.subtract(data.demand, a, out=a)
+    if shift:
+        a += shift
+    return b, a
+
+
+def _fill_bracket(data: CoreAssignmentData, base: np.ndarray, dev: np.ndarray, counts: np.ndarray, need: int,
                   batch: int) -> np.ndarray:
-    """Add ``need`` of the ``extra`` units (those between the bracket ends) to ``base``, cheapest first.
+    """Add ``need`` of the units between the bracket ends (``counts[j]`` whole units on device
+    ``dev[j]``) to ``base``, cheapest first.
 
     Memory stays proportional to the number of devices: the units are listed
     one by one only when there are at most ``batch`` of them. More can remain
@@ -384,13 +474,13 @@ def _fill_bracket(data: CoreAssignmentData, base: np.ndarray, extra: np.ndarray,
     """
     if need <= 0:
         return base
-    if extra.sum() > batch:
+    if counts.sum() > batch:
+        extra = np.zeros_like(base)
+        extra[dev] = counts
         before = np.cumsum(extra) - extra
         base += np.clip(need - before, 0.0, extra)
         return base
-    counts = extra.astype(np.int64)
-    dev = np.flatnonzero(counts)
-    counts = counts[dev]
+    counts = counts.astype(np.int64)
     unit_dev = np.repeat(dev, counts)
     k = base[unit_dev] + (np.arange(unit_dev.size) - np.repeat(np.cumsum(counts) - counts, counts))
     costs = _marginal(data, k, unit_dev)
@@ -406,12 +496,12 @@ def _fill_bracket(data: CoreAssignmentData, base: np.ndarray, extra: np.ndarray,
     return base
 
 
-def _derivative(data: CoreAssignmentData, x: np.ndarray) -> np.ndarray:
-    """``f_i'(x_i) = c_i + 2 w_i (x_i - y_i)``; integer unit costs are this -/+ ``w_i``."""
-    d = np.subtract(x, data.demand)
-    d *= data.weight
+def _derivative(data: CoreAssignmentData, x: np.ndarray, part: slice = slice(None)) -> np.ndarray:
+    """``f_i'(x_i) = c_i + 2 w_i (x_i - y_i)`` (``x`` given on ``part``); integer unit costs are this -/+ ``w_i``."""
+    d = np.subtract(x, data.demand[part])
+    d *= data.weight[part]
     d *= 2.0
-    d += data.unit_cost
+    d += data.unit_cost[part]
     return d
 
 
@@ -420,24 +510,31 @@ def _optimality_window(data: CoreAssignmentData, x: np.ndarray) -> tuple[float, 
 
     A unit "taken" is one above the device's minimum, a unit "left" one below
     its capacity. For continuous cores both are the derivative at ``x``.
+    Computed a slice at a time (a maximum and a minimum are exact in any order).
     """
-    d = _derivative(data, x)
-    shift = data.weight if data.integer else 0.0
-    last = float(np.max(d - shift, where=x > data.minimum, initial=-np.inf))
-    nxt = float(np.min(d + shift, where=x < data.capacity, initial=np.inf))
+    last, nxt = -math.inf, math.inf
+    for part in _slices(x.size):
+        d = _derivative(data, x[part], part)
+        cost = d - data.weight[part] if data.integer else d
+        last = max(last, float(np.max(cost, where=x[part] > data.minimum[part], initial=-np.inf)))
+        if data.integer:
+            cost = np.add(d, data.weight[part], out=cost)
+        nxt = min(nxt, float(np.min(cost, where=x[part] < data.capacity[part], initial=np.inf)))
     return last, nxt
 
 
-def _repair_integer(data: CoreAssignmentData, x: np.ndarray, max_swaps: int = 10_000) -> np.ndarray:
+def _repair_integer(data: CoreAssignmentData, x: np.ndarray,
+                    max_swaps: int = 10_000) -> tuple[np.ndarray, tuple[float, float]]:
     """Move units from the costliest unit taken to the cheapest unit left until no swap pays.
 
     The threshold search already returns an optimum; this only undoes ties that
-    floating-point rounding put on the wrong side of the threshold.
+    floating-point rounding put on the wrong side of the threshold. Returns ``x``
+    and its :func:`_optimality_window`.
     """
     for _ in range(max_swaps):
         last, nxt = _optimality_window(data, x)
         if last <= nxt + 1e-12 * max(1.0, abs(last), abs(nxt)):
-            return x
+            return x, (last, nxt)
         d = _derivative(data, x)
         give = int(np.argmax(np.where(x > data.minimum, d - data.weight, -np.inf)))
         take = int(np.argmin(np.where(x < data.capacity, d + data.weight, np.inf)))
@@ -446,9 +543,10 @@ def _repair_integer(data: CoreAssignmentData, x: np.ndarray, max_swaps: int = 10
     raise SolverError("core assignment: the integer exchange repair did not converge")
 
 
-def _multiplier(data: CoreAssignmentData, x: np.ndarray) -> float:
-    """A multiplier of the sum constraint: between the costliest unit taken and the cheapest left."""
-    hi_last, lo_next = _optimality_window(data, x)
+def _multiplier(data: CoreAssignmentData, x: np.ndarray, window: tuple[float, float] | None = None) -> float:
+    """A multiplier of the sum constraint: between the costliest unit taken and the cheapest left
+    (``window``: :func:`_optimality_window` of ``x`` when already known)."""
+    hi_last, lo_next = _optimality_window(data, x) if window is None else window
     if math.isfinite(hi_last) and math.isfinite(lo_next):
         return 0.5 * (hi_last + lo_next)
     if math.isfinite(hi_last):
@@ -456,14 +554,15 @@ def _multiplier(data: CoreAssignmentData, x: np.ndarray) -> float:
     return lo_next if math.isfinite(lo_next) else 0.0
 
 
-def _dual_value(data: CoreAssignmentData, lam: float, x_min: np.ndarray) -> float:
+def _dual_value(data: CoreAssignmentData, lam: float, x_min: np.ndarray, scratch: np.ndarray | None = None) -> float:
     """Lagrangian dual value at ``lam``, given the minimizer ``x_min`` of ``L(., lam)``.
 
     ``min_x sum f_i(x_i) - lam (sum x - total)`` is a lower bound on the optimum
     for every ``lam`` (weak duality). ``x_min`` must come from ``lam`` alone
     (the closed-form best response), never from the primal solution.
     """
-    return data.objective(x_min) + lam * (data.total - float(x_min.sum()))
+    taken = float(x_min.sum())  # before the objective, which may work in x_min itself (scratch)
+    return data.objective(x_min, scratch=scratch) + lam * (data.total - taken)
 
 
 def _solve_exact(data: CoreAssignmentData, *, time_limit: float | None) -> dict[str, Any]:
