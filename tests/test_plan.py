@@ -385,3 +385,14 @@ def test_a_misspelt_optional_pool_column_is_named(tmp_path, capsys):
     assert main(["plan", str(folder), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "reserve_limt" in err and "reserve_limit" in err and "pools.csv" in err
+
+
+def test_messages_name_each_input_file_once(tmp_path):
+    folder = small_inputs(tmp_path / "in")
+    inputs = read_plan_inputs(folder)
+    inputs.workloads.loc[3, "workload"] = None
+    with pytest.raises(InputError) as caught:
+        plan_week(inputs)
+    text = str(caught.value)
+    assert "The 'workload' column of workloads.csv must not have missing values" in text
+    assert ".csv.csv" not in text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import time
 import uuid
@@ -160,8 +161,9 @@ def _in_file(exc: InputError, tables: Mapping[str, str]) -> InputError:
     """Re-raise a problem function's InputError with its table named as the input file."""
     text = str(exc)
     for table, name in tables.items():
-        text = text.replace(f" of {table} ", f" of {name} ").replace(f" of {table}.", f" of {name}.")
-        text = text.replace(f"{table} is missing", f"{name} is missing")
+        # "of workloads" -> "of workloads.csv"; never a name that already is the file.
+        text = re.sub(rf"(?<=\bof ){re.escape(table)}\b(?!\.csv)", name, text)
+        text = re.sub(rf"^{re.escape(table)} is missing", f"{name} is missing", text)
     if not any(name in text for name in tables.values()):
         text = f"{', '.join(tables.values())}: {text}"
     return InputError(text)
@@ -412,8 +414,9 @@ def headroom(
     q = quantile_of(demand, quantile, axis=2, method="inverted_cdf") if demand.size else demand[..., 0]
     reserved = reservations.set_index("pool")["total_reserved"].astype(float)
     total = reserved.reindex(pool_names).to_numpy()[:, None]
-    mean_idle = pd.Series(np.nanmean(np.clip(total - q, 0.0, None), axis=1) if q.size else [],
-                          index=pool_names, dtype=np.float64)
+    # A pool without a reservation level (infeasible) idles nothing.
+    idle = np.clip(np.nan_to_num(total - q, nan=0.0), 0.0, None)
+    mean_idle = pd.Series(idle.mean(axis=1) if q.size else [], index=pool_names, dtype=np.float64)
     rows = []
     for _, pool in pools.iterrows():
         name = str(pool["pool"]).strip()
