@@ -97,14 +97,16 @@ def fresh(sizes: list[int], reps: int) -> None:
         for integer in (True, False):
             runs = []
             for _ in range(reps):
-                out = subprocess.run([sys.executable, __file__, "--one", str(n), "integer" if integer else "continuous"],
+                kind = "integer" if integer else "continuous"
+                out = subprocess.run([sys.executable, __file__, "--one", str(n), kind],
                                      check=True, capture_output=True, text=True)
                 runs.append(json.loads(out.stdout))
             assert len({r["objective"] for r in runs}) == 1
             wall, user, system = (statistics.median(r[k] for r in runs) for k in ("wall", "user", "system"))
             cpu = statistics.median(r["user"] + r["system"] for r in runs)
             goal = goals[integer]
-            verdict = f"<= {goal} s: wall {'met' if wall <= goal else 'missed'}, cpu {'met' if cpu <= goal else 'missed'}"
+            verdict = (f"<= {goal} s: wall {'met' if wall <= goal else 'missed'}, "
+                       f"cpu {'met' if cpu <= goal else 'missed'}")
             print(f"{n:>12,} {'integer' if integer else 'continuous':>11} {wall:8.3f} {cpu:7.3f} {user:7.3f} "
                   f"{system:7.3f}  {verdict if n == 10**7 else ''}")
     print(f"load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -155,7 +155,10 @@ def validate_devices(devices: Any, total: Any, *, integer: bool) -> tuple[pd.Dat
     whole = {"integer": True} if integer else {}
     capacity = numeric_column(frame, table, "capacity", minimum=0, maximum=MAX_AMOUNT, **whole)
     demand = numeric_column(frame, table, "demand", maximum=MAX_AMOUNT)
-    minimum = numeric_column(frame, table, "min", default=0.0, minimum=0, maximum=MAX_AMOUNT, **whole)
+    if "min" in frame.columns:
+        minimum = numeric_column(frame, table, "min", minimum=0, maximum=MAX_AMOUNT, **whole)
+    else:
+        minimum = np.zeros(len(frame))  # calloc: zero pages the kernel need not clear
     unit_cost = numeric_column(frame, table, "unit_cost", default=1.0, maximum=MAX_PRICE)
     if "weight" in frame.columns:
         weight = numeric_column(frame, table, "weight", minimum=MIN_WEIGHT, maximum=MAX_AMOUNT)
@@ -231,13 +234,15 @@ class _ThresholdSearch:
     around the answer; each step is a few in-place passes over the arrays.
 
     Memory: at 10^7 devices every fresh array of length n costs as much in
-    page faults as the pass that fills it, so the buffers are allocated once.
-    Integer responses are whole numbers, so their sum is exact in any order
-    while it stays below 2**53: the integer search then works a slice of
-    :data:`SLICE` devices at a time in small buffers (``sliced``). The
-    arithmetic is that of the plain expressions, element by element, and every
-    floating-point sum or dot product that is not exact in any order runs over
-    the whole array as before: the results are identical either way.
+    page faults as the pass that fills it, so the buffers are allocated once,
+    and element-wise work runs a slice of :data:`SLICE` devices at a time so
+    its intermediate values stay in cache. Integer responses are whole
+    numbers, so their sum is exact in any order while it stays below 2**53:
+    the integer search then also sums a slice at a time and keeps only small
+    buffers (``sliced``). Each element is computed by the plain expressions in
+    the same order, and every floating-point sum or dot product that is not
+    exact in any order runs over the whole array as before: the results are
+    identical bit for bit.
     """
 
     def __init__(self, a, b, lower, upper, *, integer: bool) -> None:
@@ -246,19 +251,23 @@ class _ThresholdSearch:
         n = a.size
         # With 0 <= lower <= x <= upper every partial sum lies in [0, sum(upper)].
         self.sliced = integer and n > SLICE and float(np.min(lower)) >= 0 and float(upper.sum()) < 2.0**53
-        self.parts = _slices(n) if self.sliced else [slice(None)]
+        self.parts = _slices(n)
         size = min(SLICE, n) if self.sliced else n
         self._t = np.empty(size)
         # Continuous responses are clipped in place: the free mask reads the same off clipped values.
         self._x = np.empty(size) if integer else self._t
-        self._free = np.empty(size, dtype=bool)
-        self._inside = np.empty(size, dtype=bool)
+        self._free = np.empty(min(SLICE, n), dtype=bool)
+        self._inside = np.empty(min(SLICE, n), dtype=bool)
         #: The free mask as 0.0 / 1.0 (what ``np.dot`` would convert it to), then scratch space.
         self.spare = np.empty_like(a)
 
+    def _buffer(self, array: np.ndarray, part: slice) -> np.ndarray:
+        """Where ``part`` of a whole-array buffer lives: its own slice, or the small buffer when sliced."""
+        return array[: part.stop - part.start] if self.sliced else array[part]
+
     def _response_into(self, lam: float, part: slice, out: np.ndarray) -> np.ndarray:
         """``x(lam)`` on ``part`` into ``out``; leaves ``a + b lam`` there in ``_t`` for :meth:`free_mask`."""
-        t = np.multiply(self.b[part], lam, out=self._t[: out.size])
+        t = np.multiply(self.b[part], lam, out=self._buffer(self._t, part))
         t += self.a[part]
         if self.integer:
             np.floor(t, out=out)
@@ -273,18 +282,19 @@ class _ThresholdSearch:
             self._response_into(lam, part, out[part])
         return out
 
-    def free_mask(self, part: slice = slice(None)) -> np.ndarray:
-        """Devices strictly inside their bounds at the last response computed (on ``part``)."""
-        t = self._t[: self._free.size if part == slice(None) else part.stop - part.start]
+    def free_mask(self, part: slice) -> np.ndarray:
+        """Devices of ``part`` strictly inside their bounds at the last response computed there."""
+        t = self._buffer(self._t, part)
         free = self._free[: t.size]
         np.greater(t, self.lower[part], out=free)
         free &= np.less(t, self.upper[part], out=self._inside[: t.size])
         return free
 
     def free_ones(self) -> np.ndarray:
-        """:meth:`free_mask` as 0.0 / 1.0 floats, for dot products (``np.dot(v, mask)`` converts
-        the mask the same way into a new array: the value is identical)."""
-        np.copyto(self.spare, self.free_mask())
+        """The free mask at the last response as 0.0 / 1.0 floats, for dot products (``np.dot(v, mask)``
+        converts a bool mask the same way into a new array: the value is identical)."""
+        for part in self.parts:
+            np.copyto(self.spare[part], self.free_mask(part))
         return self.spare
 
     def _value(self, lam: float) -> float:
@@ -293,7 +303,7 @@ class _ThresholdSearch:
             return float(self.response(lam).sum())
         value = 0.0
         for part in self.parts:
-            value += float(self._response_into(lam, part, self._x[: part.stop - part.start]).sum())
+            value += float(self._response_into(lam, part, self._buffer(self._x, part)).sum())
             np.copyto(self.spare[part], self.free_mask(part))
         return value
 
@@ -301,11 +311,10 @@ class _ThresholdSearch:
         """The units ``x(hi)`` takes beyond ``low``: the devices that have some, and how many (floats)."""
         devices, counts = [], []
         for part in self.parts:
-            start = part.start or 0
-            extra = self._response_into(hi, part, self._x[: low[part].size])
+            extra = self._response_into(hi, part, self._buffer(self._x, part))
             extra -= low[part]
             where = np.flatnonzero(extra)
-            devices.append(where + start)
+            devices.append(where + part.start)
             counts.append(extra[where])
         return np.concatenate(devices), np.concatenate(counts)
 
@@ -314,7 +323,7 @@ class _ThresholdSearch:
         low, high = math.inf, -math.inf
         a, b, lower, upper = self.a, self.b, self.lower, self.upper
         for part in self.parts:
-            t = self._t[: a[part].size]
+            t = self._buffer(self._t, part)
             np.subtract(lower[part], a[part], out=t)
             low = min(low, float(np.min(np.divide(t, b[part], out=t))))
             np.subtract(upper[part], a[part], out=t)
@@ -362,7 +371,7 @@ class _ThresholdSearch:
         residual = abs(float(x.sum()) - total)
         for _ in range(2):
             free = self.free_ones()
-            if residual == 0.0 or not self._free.any():
+            if residual == 0.0 or not free.any():
                 break
             fixed_sum = float(x.sum()) - float(np.dot(x, free))
             candidate = (total - fixed_sum - float(np.dot(self.a, free))) / float(np.dot(self.b, free))
@@ -392,7 +401,7 @@ def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, floa
     _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol)
     lam, x = search.polish(total, lam)
     bound = _dual_value(data, lam, x, search.spare)  # x is still the best response to lam here
-    return _absorb_residual(x, total, lower, upper, search.free_mask()), lam, bound
+    return _absorb_residual(x, total, lower, upper, search.free_ones()), lam, bound
 
 
 def _absorb_residual(
@@ -400,7 +409,7 @@ def _absorb_residual(
 ) -> np.ndarray:
     """Make ``sum(x) == total`` by moving the rounding-sized residual onto devices with room.
 
-    One device strictly inside its bounds usually takes it all; otherwise it is
+    One device strictly inside its bounds (``free``: nonzero there) usually takes it all; otherwise it is
     spread in proportion to each device's room.
     """
     residual = total - float(x.sum())
@@ -439,16 +448,18 @@ def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
     else:
         batch = max(4096, data.n // 64)  # few enough units to select explicitly
         lo, hi, _, f_hi = search.run(total, total, lambda value, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total)
+        # x takes over the search's spare array: the search no longer needs it.
         if f_hi == total:
-            x = search.response(hi, out=np.empty_like(a))
+            x = search.response(hi, out=search.spare)
         else:  # hi takes too many units, lo too few: add the cheapest units of the gap to lo
-            x = search.response(lo, out=np.empty_like(a))
+            x = search.response(lo, out=search.spare)
             devices, counts = search.gap(hi, x)
             x = _fill_bracket(data, x, devices, counts, int(round(total - x.sum())), batch)
         x, window = _repair_integer(data, x)
     lam = _multiplier(data, x, window)
     # The best response to lam rounds (lam - c) / (2w) + y to the nearest integer in [min, capacity].
-    return x, lam, _dual_value(data, lam, search.response(lam), search.spare)
+    # It is written over a (each entry needs only its own a), which the dual value then works in.
+    return x, lam, _dual_value(data, lam, search.response(lam, out=a), a)
 
 
 def _response_line(data: CoreAssignmentData, shift: float) -> tuple[np.ndarray, np.ndarray]:

@@ -33,7 +33,8 @@ import numpy as np
 
 from .inputs import Tiers
 
-__all__ = ["SortedDemand", "inverted_cdf_index", "smallest_minimizer", "argmin", "ceil_whole", "Fill", "fill", "recourse_direct"]
+__all__ = ["SortedDemand", "inverted_cdf_index", "smallest_minimizer", "argmin", "ceil_whole", "Fill", "fill",
+           "recourse_direct"]
 
 #: Relative tolerance for ties in cost and for rounding floors up to whole units.
 TIE = 1e-9
