@@ -434,3 +434,20 @@ def test_bootstrap_takes_errors_at_the_right_lead():
     short = _bootstrap(errors, np.array([2]), horizon, Draws.make(3, 50, horizon))[0]
     np.testing.assert_array_equal(short[:, 48:] // 100, 2)  # the longest lead available: origin 2
     np.testing.assert_array_equal(short[:, 48:] % 100, np.tile(np.arange(24, 48), (50, 1)))
+
+
+def test_intermittent_pool_does_not_carry_a_running_job_into_next_week():
+    """A mostly idle pool with short jobs: a job running at the end says little about next week."""
+    rng = np.random.default_rng(4)
+    n = 6 * WEEK
+    usage = np.zeros(n)
+    for start in rng.choice(n - 30, 40, replace=False):
+        usage[start: start + rng.integers(2, 12)] = 8.0
+    usage[-10:] = 8.0  # a job running now
+    fc = forecast_arrays(usage[None, :], method="seasonal", scenarios=200, backtest=False)
+    assert np.quantile(fc.scenarios[0], 0.4) == 0.0  # reserve nothing, like the past weeks
+    # The same pool busy most of the time follows its level.
+    busy = np.where(usage > 0, 0.0, 8.0)
+    busy[-10:] = 16.0
+    fc = forecast_arrays(busy[None, :], method="seasonal", scenarios=200, backtest=False)
+    assert np.quantile(fc.scenarios[0], 0.4) > 8.0

@@ -34,7 +34,10 @@ Methods:
       median of daily medians of ``z = y / s``; three passes), and clipped across
       weeks at 4 MADs from the median (spikes);
     - level ``L``: the median of ``z`` over the last 12 hours, so a step change
-      (a training job starting or ending) is followed within hours;
+      (a training job starting or ending) is followed within hours. In an
+      intermittent pool (its 168-hour median below 0.75 x its mean usage: mostly
+      idle, short jobs) the 168-hour median is used instead when it had the lower mean
+      absolute error over the past origins: a job running now says little there;
     - trend: ``beta``, the median of ``log z_day[j] - log z_day[j - 7]`` over the
       last 28 daily medians (a step spoils only a few of these differences), clipped
       to +-40% a week and damped: ``G(k) = exp(beta * (1 - phi^x) / ln(1/phi))``,
@@ -82,6 +85,8 @@ LEVEL_HOURS = 12
 SCALE_HOURS = 168
 #: Most past daily origins whose errors are replayed (12 weeks).
 MAX_ORIGINS = 84
+#: A pool whose 168-hour median is below this share of its mean usage is intermittent (mostly idle).
+INTERMITTENT = 0.75
 #: Errors are relative to at least FLOOR x the mean usage of the last 4 weeks (idle pools).
 FLOOR = 0.2
 #: Quantiles whose mean pinball loss picks the method under "auto" (approximately the CRPS).
@@ -273,7 +278,8 @@ class _Seasonal:
 
     profile: np.ndarray  # (P, 168), position j is hour (t - n) mod 168
     level_at: np.ndarray  # (P, I + 1): median of z over the LEVEL_HOURS before o_i = n - 24 i, i = 0..I
-    scale_at: np.ndarray  # (P, I + 1): the same over SCALE_HOURS (NaN-padded at the start), at least floor
+    slow_at: np.ndarray  # (P, I + 1): the same over SCALE_HOURS (as far back as the data goes)
+    scale_at: np.ndarray  # (P, I + 1): slow_at, at least floor
     beta: np.ndarray  # (P,) log growth per hour
     floor: np.ndarray  # (P,)
     first: np.ndarray  # (P,)
@@ -305,10 +311,10 @@ def _fit_seasonal(y: np.ndarray) -> _Seasonal:
     ends = n - DAY * np.arange(min((n - LEVEL_HOURS) // DAY, MAX_ORIGINS) + 1)
     level_at = _nanmedian_last(z[:, ends[:, None] - LEVEL_HOURS + np.arange(LEVEL_HOURS)[None, :]])
     window = ends[:, None] - SCALE_HOURS + np.arange(SCALE_HOURS)[None, :]
-    scale_at = _nanmedian_last(np.where(window >= 0, z[:, np.maximum(window, 0)], np.nan))
+    slow_at = np.nan_to_num(_nanmedian_last(np.where(window >= 0, z[:, np.maximum(window, 0)], np.nan)))
     floor = _floor(y)
-    scale_at = np.maximum(np.nan_to_num(scale_at), floor[:, None])
-    return _Seasonal(profile, level_at, scale_at, _trend(daily, floor), floor, _first_index(y))
+    scale_at = np.maximum(slow_at, floor[:, None])
+    return _Seasonal(profile, level_at, slow_at, scale_at, _trend(daily, floor), floor, _first_index(y))
 
 
 def _smooth_level(z: np.ndarray) -> np.ndarray:
@@ -356,24 +362,40 @@ def _seasonal(y: np.ndarray, horizon: int, fit: _Seasonal | None = None, point: 
     k = np.arange(horizon)
     elapsed = _damped(k + LEVEL_HOURS / 2 + 0.5)
     growth = np.exp(fit.beta[:, None] * elapsed[None, :])
-    level = np.nan_to_num(fit.level_at[:, 0])
-    if point is None:
-        point = fit.profile[:, k % WEEK] * level[:, None] * growth
     scale = fit.scale_at[:, :1] * growth
     origins = np.clip(np.minimum((n - fit.first - LEVEL_HOURS) // DAY, last), 0, MAX_ORIGINS)
     M = max(int(origins.max()), 1)
     L = min(horizon, DAY * M)
     o, t, valid = _past_origins(n, M, L)
-    i = np.arange(1, M + 1)
-    past_level = fit.level_at[:, np.minimum(i, last)]  # (P, M)
-    past_scale = fit.scale_at[:, np.minimum(i, last)]
+    past = np.minimum(np.arange(1, M + 1), last)
     past_growth = growth[:, None, :L]
-    position = (t - n) % WEEK
-    expected = fit.profile[:, position] * past_level[:, :, None] * past_growth
-    with np.errstate(invalid="ignore"):
-        errors = (y[:, t] - expected) / (past_scale[:, :, None] * past_growth)
-    errors = np.where(valid[None], errors, np.nan)
+    past_profile = fit.profile[:, (t - n) % WEEK]
+    denominator = fit.scale_at[:, past, None] * past_growth
+
+    def past_errors(levels: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            errors = (y[:, t] - past_profile * np.nan_to_num(levels[:, past, None]) * past_growth) / denominator
+        return np.where(valid[None], errors, np.nan)
+
+    # The level: the last 12 hours, except in an intermittent pool (its 168-hour median below
+    # half its mean usage) where the 168-hour median forecast the past weeks better
+    # (mean absolute error over the past origins): short jobs in a mostly idle pool say little
+    # about next week.
+    fast, slow = past_errors(fit.level_at), past_errors(fit.slow_at)
+    use_slow = (fit.slow_at[:, 0] < INTERMITTENT / FLOOR * fit.floor) & (_mean_abs(slow) < _mean_abs(fast))
+    errors = np.where(use_slow[:, None, None], slow, fast)
+    level = np.where(use_slow, fit.slow_at[:, 0], np.nan_to_num(fit.level_at[:, 0]))
+    if point is None:
+        point = fit.profile[:, k % WEEK] * level[:, None] * growth
     return _Path(point, scale, errors, origins)
+
+
+def _mean_abs(errors: np.ndarray) -> np.ndarray:
+    """Mean absolute value per pool over the finite entries (inf where there are none)."""
+    finite = np.isfinite(errors)
+    count = finite.sum(axis=(1, 2))
+    total = np.where(finite, np.abs(errors), 0.0).sum(axis=(1, 2))
+    return np.where(count > 0, total / np.maximum(count, 1), np.inf)
 
 
 def _mstl_point(y: np.ndarray, horizon: int) -> np.ndarray:
