@@ -256,15 +256,20 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     sim = sub.add_parser(
         "simulate",
         help="run scheduling / load-balancing policies on a task table",
-        description="Simulate a policy on tasks (CSV with task, arrival, duration); "
-        "--policy all compares the six policies.",
+        description="Simulate a policy on tasks (CSV with task, arrival, duration, and optionally "
+        "importance and urgency, or priority); --policy all compares every policy that applies.",
     )
-    sim.add_argument("tasks", help="CSV file with columns task, arrival, duration")
+    sim.add_argument("tasks", help="CSV file with columns task, arrival, duration (+ importance, urgency)")
     sim.add_argument("--machines", default="1",
                      help="a count (3), comma-separated speeds (2,1,1), or a CSV with a 'speed' column; "
                           "the same values simulate(tasks, machines) accepts")
     sim.add_argument("--policy", default="fcfs",
-                     help="round_robin, least_connections, weighted, fcfs, sjf, srtf, or all")
+                     help="round_robin, least_connections, weighted, fcfs, sjf, srtf, priority, "
+                          "priority_preemptive, or all")
+    sim.add_argument("--priority-weight", type=float, default=1.0,
+                     help="w in priority = w x (importance + urgency) (default 1)")
+    sim.add_argument("--aging", type=float, default=0.0,
+                     help="priority gained per unit of waiting time (default 0)")
     output_options(sim, "the schedule (or the comparison)")
 
 
@@ -302,10 +307,11 @@ def _simulate(args: argparse.Namespace) -> int:
 
     tasks = read_table(args.tasks, "tasks")
     machines = machines_argument(args.machines)
+    options = {"priority_weight": args.priority_weight, "aging": args.aging}
     if args.policy == "all":
-        table = compare_policies(tasks, machines)
+        table = compare_policies(tasks, machines, **options)
     else:
-        result = simulate(tasks, machines, policy=args.policy)
+        result = simulate(tasks, machines, policy=args.policy, **options)
         print(repr(result))
         print()
         table = result.schedule

@@ -129,3 +129,14 @@ def test_reserve_bad_input_exits_2(capsys):
     assert main(["reserve", str(RESERVE / "limits_demand.csv"), str(RESERVE / "limits_prices.csv"),
                  "--service-level", "1.5"]) == 2
     assert "service_level" in capsys.readouterr().err
+
+
+def test_simulate_passes_the_priority_options_through(capsys):
+    import resopt
+
+    tasks = str(Path(__file__).parents[1] / "models" / "scheduling" / "tasks_priority.csv")
+    assert main(["simulate", tasks, "--machines", "2", "--policy", "priority", "--aging", "0.5",
+                 "--priority-weight", "2"]) == 0
+    text = capsys.readouterr().out
+    expected = resopt.simulate(pd.read_csv(tasks), 2, policy="priority", aging=0.5, priority_weight=2)
+    assert f"mean_waiting: {expected.metrics['mean_waiting']:g}" in text
