@@ -228,8 +228,9 @@ def gpus_by_region(assignments: pd.DataFrame, *, ax: Any = None) -> Any:
     assignments = as_frame(assignments, "assignments")
     require_columns(assignments, "assignments", ["cloud", "region", "mode", "gpus"])
     place = assignments["cloud"].astype(str) + "/" + assignments["region"].astype(str)
-    table = (assignments.assign(place=place).pivot_table(index="place", columns="mode", values="gpus",
-                                                          aggfunc="sum", fill_value=0.0, observed=True))
+    gpus = pd.to_numeric(assignments["gpus"]).astype(np.float64)  # integer GPUs would not hold fill_value 0.0
+    table = (assignments.assign(place=place, gpus=gpus).pivot_table(index="place", columns="mode", values="gpus",
+                                                                    aggfunc="sum", fill_value=0.0, observed=True))
     table = table[_mode_order(table.columns)]
     ax = _axes(ax, (max(4.0, 0.7 * len(table) + 2.0), 3.5))
     _stacked_bars(ax, table, MODE_COLORS)
