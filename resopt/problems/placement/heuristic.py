@@ -7,10 +7,16 @@ replica takes its cheapest pair at the *priced* cost
 ``cost + lam[res] * gpus_used + spend * (nu + mu[cloud] - share * sum(mu))`` or
 stays unplaced at its penalty, with spread workloads taking their cheapest
 distinct regions. For any ``lam >= 0`` that minimum minus ``lam @ rhs`` is a
-lower bound on the optimum; projected subgradient steps (Polyak's rule,
-target = the best plan found) raise it. The Lagrangian dual equals the LP
-bound, so on moderate instances the LP relaxation's duals (HiGHS) give the best
-multipliers at once; on large ones a random 10% sample warms the prices up.
+lower bound on the optimum, whatever produced ``lam``. The Lagrangian dual
+equals the LP bound (what remains after relaxing is integral), and the LP's
+duals are its best multipliers: column generation reaches them without the
+full LP. The master LP holds a few pairs per workload; each round HiGHS
+re-solves it from the previous basis, its capacity, budget and share duals are
+evaluated in the Lagrangian function over *all* pairs (the certified bound),
+and the pairs of negative reduced cost join the master. When none is left the
+master is the LP. Large instances start from the LP prices of a random 10%
+sample; should the LP not finish in time, projected subgradient steps (Polyak's
+rule, target = the best plan found) continue until they stop improving the bound.
 
 Plan: a greedy in rounds over the priced costs. Each round every unfinished
 workload proposes its cheapest pair that still fits; proposals are accepted per
@@ -29,12 +35,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from ...result import Status, relative_gap
 from .formulation import Pairs, group_keys
 from .schema import PlacementInput
 
-__all__ = ["solve_heuristic", "lagrangian_bound", "Relaxation"]
+__all__ = ["solve_heuristic", "lagrangian_bound", "lp_bound", "Relaxation"]
 
 _TOL = 1e-9
 
@@ -161,12 +168,15 @@ class _Multipliers:
 
 def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: float = 30.0,
                      upper: float = math.nan, on_improve=None, tol: float = 1e-4, theta: float = 2.0,
-                     patience: int = 20, start: _Multipliers | None = None, improve_every: int = 25):
+                     patience: int = 20, start: _Multipliers | None = None, improve_every: int = 25,
+                     max_halvings: int = 4):
     """Projected subgradient ascent on the Lagrangian dual.
 
-    Returns ``(best bound, multipliers at the best bound, last multipliers)``.
+    Returns ``(best bound, multipliers at the best bound, last multipliers, upper)``.
     ``upper`` (a known plan's cost) is the Polyak target; ``on_improve(mult)``
-    may return a better upper value (e.g. by running the greedy).
+    may return a better upper value (e.g. by running the greedy). The step
+    halves after ``patience`` steps without a better bound; after
+    ``max_halvings`` halvings in a row without one the ascent stops.
     """
     inp = relax.inp
     if start is None:
@@ -175,19 +185,21 @@ def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: f
         lam, nu, mu = start.lam.copy(), start.nu, start.mu.copy()
     best = -math.inf
     best_mult = _Multipliers(lam.copy(), nu, mu.copy())
-    stall = 0
+    stall = halvings = 0
     deadline = time.perf_counter() + time_budget
     for it in range(iterations):
         value, sel, take, left = relax.subproblem(lam, nu, mu)
         if not math.isfinite(value):
             break  # a must-place workload has no pair: the caller diagnoses it
         if best == -math.inf or value > best + 1e-12 * max(1.0, abs(best)):
-            best, stall = value, 0
+            best, stall, halvings = value, 0, 0
             best_mult = _Multipliers(lam.copy(), nu, mu.copy())
         else:
             stall += 1
             if stall >= patience:
-                theta, stall = theta / 2, 0
+                theta, stall, halvings = theta / 2, 0, halvings + 1
+                if halvings >= max_halvings:
+                    break  # the bound no longer improves
         if on_improve is not None and (it % improve_every == improve_every - 1):
             cand = on_improve(_Multipliers(lam.copy(), nu, mu.copy()))
             if cand < upper or not math.isfinite(upper):
@@ -475,12 +487,197 @@ def _plan_from_multipliers(relax: Relaxation, mult: _Multipliers, deadline: floa
     return repair_side_constraints(local_search(plan, deadline=deadline), deadline=deadline)
 
 
-def _sample_start(inp: PlacementInput, pairs: Pairs, size: int, time_budget: float, seed: int = 0) -> _Multipliers:
-    """Capacity prices from a random sample of workloads with proportionally scaled capacity.
+class _RestrictedMaster:
+    """The LP relaxation restricted to a growing subset of pairs (column generation).
 
-    Prices of a random sample are close to those of the whole (the POP argument),
-    and each subgradient step on the sample is ``W / size`` times cheaper: a warm start.
+    Rows: one per workload (its replicas, placed or unplaced), one per finite
+    capacity, the budget, the cloud-share rows, and one per spread group once it
+    holds two columns (a lone column's upper bound of 1 plays that role). Columns:
+    ``u`` per workload with a penalty, elastic columns for must-place workloads
+    when asked (a big-M cost keeps the master feasible), then pairs as they are
+    added. HiGHS re-solves from the previous basis after each addition.
     """
+
+    def __init__(self, relax: Relaxation, *, elastic: bool = False) -> None:
+        import highspy
+
+        self.relax = rx = relax
+        self.h = h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")  # presolve would run again after every addition
+        self.inf = inf = h.getInfinity()
+        W = rx.n.size
+        finite = np.flatnonzero(rx.finite)
+        self.cap_row = np.full(rx.cap.size, -1)
+        self.cap_row[finite] = W + np.arange(finite.size)
+        lower = [rx.n, np.full(finite.size, -inf)]
+        upper = [rx.n, rx.cap[finite]]
+        nrow = W + finite.size
+        self.budget_row = -1
+        if rx.inp.budget is not None:
+            self.budget_row, nrow = nrow, nrow + 1
+            lower.append(np.array([-inf]))
+            upper.append(np.array([rx.inp.budget]))
+        self.share_row0 = -1
+        if rx.share is not None:
+            self.share_row0, nrow = nrow, nrow + rx.nclouds
+            lower.append(np.full(rx.nclouds, -inf))
+            upper.append(np.zeros(rx.nclouds))
+        h.addRows(nrow, np.concatenate(lower).astype(np.float64), np.concatenate(upper).astype(np.float64), 0,
+                  np.zeros(nrow, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        self.num_rows = nrow
+        self.group_row = np.full(rx.gstart.size, -1)
+        self.group_spread = rx.inp.spread[rx.gw]
+        self.in_master = np.zeros(rx.w.size, dtype=bool)
+        self.col_pair = np.empty(0, np.int64)  # pair index of each pair column
+        extra_w = [np.flatnonzero(np.isfinite(rx.pen))]
+        extra_cost = [rx.pen[extra_w[0]]]
+        if elastic:
+            must = np.flatnonzero(np.isinf(rx.pen))
+            extra_w.append(must)
+            big = 10.0 * float(rx.cost.max(initial=0.0)) + 1.0
+            extra_cost.append(np.full(must.size, big))
+        ew = np.concatenate(extra_w)
+        self.num_extra = ew.size
+        if ew.size:
+            h.addCols(ew.size, np.concatenate(extra_cost), np.zeros(ew.size), np.full(ew.size, inf), ew.size,
+                      np.arange(ew.size, dtype=np.int32), ew.astype(np.int32), np.ones(ew.size))
+
+    def add(self, pairs_idx: np.ndarray) -> int:
+        """Add the pairs not in the master yet; return how many were added."""
+        rx = self.relax
+        idx = np.unique(pairs_idx[~self.in_master[pairs_idx]])
+        if not idx.size:
+            return 0
+        self.in_master[idx] = True
+        g = rx.gid[idx]
+        touched = np.unique(g[self.group_spread[g]])
+        per_group = np.bincount(rx.gid[self.in_master], minlength=self.group_row.size)
+        need = touched[(per_group[touched] > 1) & (self.group_row[touched] < 0)]
+        if need.size:  # spread groups that now hold two columns get their row (with their older columns)
+            self.group_row[need] = self.num_rows + np.arange(need.size)
+            older = np.flatnonzero(self.group_row[rx.gid[self.col_pair]] >= self.num_rows)
+            row = self.group_row[rx.gid[self.col_pair[older]]] - self.num_rows
+            order = np.argsort(row, kind="stable")
+            starts = np.searchsorted(row[order], np.arange(need.size)).astype(np.int32)
+            self.h.addRows(need.size, np.full(need.size, -self.inf), np.ones(need.size), older.size, starts,
+                           (self.num_extra + older[order]).astype(np.int32), np.ones(older.size))
+            self.num_rows += need.size
+        k = idx.size
+        cols = np.arange(k)
+        rows, at, vals = [rx.w[idx]], [cols], [np.ones(k)]
+        for row, value in ((self.cap_row[rx.res[idx]], rx.used[idx]), (self.group_row[g], np.ones(k))):
+            has = row >= 0
+            rows.append(row[has])
+            at.append(cols[has])
+            vals.append(value[has])
+        spend = rx.spend[idx]
+        if self.budget_row >= 0:
+            rows.append(np.full(k, self.budget_row))
+            at.append(cols)
+            vals.append(spend)
+        if self.share_row0 >= 0:
+            for c in range(rx.nclouds):
+                rows.append(np.full(k, self.share_row0 + c))
+                at.append(cols)
+                vals.append(spend * ((rx.cloud[idx] == c) - rx.share))
+        A = sp.csc_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(at))), shape=(self.num_rows, k))
+        A.sort_indices()
+        upper = np.where(self.group_spread[g], 1.0, self.inf)  # the workload row bounds the others
+        self.h.addCols(k, rx.cost[idx], np.zeros(k), upper, A.nnz, A.indptr[:-1].astype(np.int32),
+                       A.indices.astype(np.int32), A.data)
+        self.col_pair = np.concatenate([self.col_pair, idx])
+        return k
+
+    def solve(self, time_limit: float):
+        """Solve; return ``(optimal, objective, multipliers, workload duals, spread-group duals)``.
+
+        HiGHS reports ``row_dual = y`` with reduced costs ``c - A'y``: a binding
+        ``<=`` row of a minimization has ``y <= 0``, so the multipliers are ``-y``.
+        """
+        import highspy
+
+        rx = self.relax
+        self.h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+        self.h.run()
+        optimal = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        sol = self.h.getSolution()
+        y = np.asarray(sol.row_dual, dtype=np.float64)
+        if y.size != self.num_rows:
+            return False, math.nan, None, None, None
+        lam = np.zeros(rx.cap.size)
+        has = self.cap_row >= 0
+        lam[has] = np.maximum(0.0, -y[self.cap_row[has]])
+        nu = max(0.0, -float(y[self.budget_row])) if self.budget_row >= 0 else 0.0
+        mu = np.zeros(rx.nclouds)
+        if self.share_row0 >= 0:
+            mu = np.maximum(0.0, -y[self.share_row0:self.share_row0 + rx.nclouds])
+        sigma = np.where(self.group_row >= 0, -y[np.maximum(self.group_row, 0)], 0.0)
+        # a spread group with one column: the dual of its upper bound 1 is the group's price
+        col_dual = np.asarray(sol.col_dual, dtype=np.float64)[self.num_extra:]
+        g = rx.gid[self.col_pair]
+        lone = self.group_spread[g] & (self.group_row[g] < 0)
+        np.maximum.at(sigma, g[lone], -col_dual[lone])
+        objective = float(self.h.getInfo().objective_function_value)
+        return optimal, objective, _Multipliers(lam, nu, mu), y[:rx.n.size], np.maximum(sigma, 0.0)
+
+
+def _cheapest_per_workload(relax: Relaxation, score: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
+    """Up to ``k`` candidate pairs of each workload, the lowest ``score`` first."""
+    order = candidates[np.lexsort((score[candidates], relax.w[candidates]))]
+    wo = relax.w[order]
+    first = np.flatnonzero(_first_of_runs(wo))
+    rank = np.arange(wo.size) - np.repeat(first, np.diff(np.append(first, wo.size)))
+    return order[rank < k]
+
+
+def lp_bound(relax: Relaxation, start: _Multipliers | None = None, columns: np.ndarray | None = None, *,
+             time_budget: float = 30.0, tol: float = 1e-7, per_workload: int = 3, initial_per_workload: int = 2,
+             elastic: bool = False):
+    """The LP bound by column generation over the pairs, certified by the Lagrangian function.
+
+    The master LP starts with ``columns`` and the ``initial_per_workload``
+    cheapest pairs of each workload at the prices ``start``; each round adds up
+    to ``per_workload`` pairs of negative reduced cost per workload. The capacity,
+    budget and share duals of every master solution are multipliers of the
+    Lagrangian relaxation, whose value, computed here over *all* pairs, is a
+    valid lower bound whatever the LP solver's tolerances. When no pair prices
+    out, the master is the LP relaxation and the bound is the LP bound.
+
+    Returns ``(bound, multipliers at the bound, converged, rounds)``; the bound
+    is ``-inf`` when no master solution was reached in ``time_budget`` seconds.
+    """
+    deadline = time.perf_counter() + time_budget
+    start = start or _Multipliers(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds))
+    master = _RestrictedMaster(relax, elastic=elastic)
+    adj = relax.priced(start.lam, start.nu, start.mu)
+    first = _cheapest_per_workload(relax, adj, np.arange(relax.w.size), initial_per_workload)
+    master.add(first if columns is None else np.concatenate([first, columns]))
+    best, best_mult, converged, rounds = -math.inf, start, False, 0
+    while time.perf_counter() < deadline:
+        optimal, objective, mult, pi, sigma = master.solve(deadline - time.perf_counter())
+        rounds += 1
+        if mult is None:
+            break
+        value = relax.subproblem(mult.lam, mult.nu, mult.mu)[0]
+        if value > best:
+            best, best_mult = value, mult
+        if not optimal:
+            break
+        if objective - best <= tol * max(1.0, abs(objective)):
+            converged = True
+            break
+        adj = relax.priced(mult.lam, mult.nu, mult.mu)
+        reduced = adj - pi[relax.w] + sigma[relax.gid]
+        negative = np.flatnonzero((reduced < -1e-9 * np.maximum(1.0, np.abs(adj))) & ~master.in_master)
+        if not master.add(_cheapest_per_workload(relax, reduced, negative, per_workload)):
+            converged = True  # nothing prices out: the master's optimum is the LP's (up to tolerances)
+            break
+    return best, best_mult, converged, rounds
+
+
+def _sample_relaxation(inp: PlacementInput, pairs: Pairs, size: int, seed: int = 0) -> Relaxation:
+    """A random sample of workloads with proportionally scaled capacity and budget (the POP argument)."""
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(inp.num_workloads, size, replace=False))
     demand = inp.gpus * inp.replicas
@@ -489,69 +686,28 @@ def _sample_start(inp: PlacementInput, pairs: Pairs, size: int, time_budget: flo
                      budget=None if inp.budget is None else inp.budget * frac)
     keep = np.zeros(inp.num_workloads, dtype=bool)
     keep[idx] = True
-    sp = pairs.take(np.flatnonzero(keep[pairs.w]))
+    sample_pairs = pairs.take(np.flatnonzero(keep[pairs.w]))
     remap = np.full(inp.num_workloads, -1)
     remap[idx] = np.arange(idx.size)
-    sp.w = remap[sp.w]
-    srx = Relaxation(sub, sp)
-
-    def plan_value(mult: _Multipliers) -> float:
-        plan = local_search(greedy(srx, srx.priced(mult.lam, mult.nu, mult.mu)))
-        return plan.objective() if not plan.violations() else math.inf
-
-    upper = plan_value(_Multipliers(np.zeros(srx.cap.size), 0.0, np.zeros(srx.nclouds)))
-    _, best, _, _ = lagrangian_bound(srx, iterations=400, time_budget=time_budget, upper=upper,
-                                     on_improve=plan_value, theta=2.0, patience=20)
-    return best
+    sample_pairs.w = remap[sample_pairs.w]
+    return Relaxation(sub, sample_pairs)
 
 
-def _lp_prices(inp: PlacementInput, pairs: Pairs, relax: Relaxation, time_limit: float) -> _Multipliers | None:
-    """Multipliers from the duals of the LP relaxation (HiGHS), for instances of moderate size.
-
-    The Lagrangian dual of this relaxation equals the LP bound, so the LP's row
-    duals are optimal multipliers. Their value is re-evaluated with our own
-    subproblem, so the bound does not rest on the LP solver's tolerances.
-    """
-    import highspy
-
-    from ...backends.highs import build_highs
-    from .formulation import build_model
-
-    model, layout = build_model(inp, pairs)
-    model.integrality[:] = False
-    h = build_highs(model)
-    h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    duals = np.asarray(h.getSolution().row_dual, dtype=np.float64)
-    best, best_value = None, -math.inf
-    for sign in (-1.0, 1.0):  # HiGHS's sign convention for the duals of <= rows, checked by evaluation
-        lam = np.zeros(relax.cap.size)
-        lam[layout.capacity_resources] = np.maximum(0.0, sign * duals[layout.capacity_rows])
-        nu = max(0.0, sign * duals[layout.budget_row]) if layout.budget_row >= 0 else 0.0
-        mu = np.zeros(relax.nclouds)
-        if layout.share_rows.size:
-            mu[:] = np.maximum(0.0, sign * duals[layout.share_rows])
-        mult = _Multipliers(lam, nu, mu)
-        value = relax.subproblem(lam, nu, mu)[0]
-        if value > best_value:
-            best, best_value = mult, value
-    return best
-
-
-#: Up to this many pairs, the heuristic also solves the LP relaxation for its prices and bound.
-LP_MAX_PAIRS = 150_000
+#: Over this many workloads, the column generation starts from the LP prices of a random 10% sample.
+SAMPLE_ABOVE_WORKLOADS = 20_000
 
 
 def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60.0, iterations: int = 1000,
                     return_multipliers: bool = False):
-    """Lagrangian bound + greedy/repair/local search; same return shape as the exact backends.
+    """LP bound by column generation + greedy/repair/local search; same return shape as the exact backends.
 
-    Moderate instances (up to ``LP_MAX_PAIRS`` pairs) start from the duals of the
-    LP relaxation, whose Lagrangian value is the LP bound; large ones (over 20,000
-    workloads) from the capacity prices of a random 10% sample. The subgradient
-    gets 45% of ``time_limit``.
+    The bound is the Lagrangian function at the duals of the LP relaxation,
+    reached by column generation (:func:`lp_bound`, up to 60% of
+    ``time_limit``); instances over ``SAMPLE_ABOVE_WORKLOADS`` workloads start
+    it from the LP prices of a random 10% sample. Should the LP not finish, the
+    subgradient continues from its best prices until it stops improving the
+    bound (or 75% of ``time_limit`` has passed). Plans come from the greedy at
+    the start prices, during the subgradient and at the best prices.
 
     Returns ``(status, counts per pair, bound, message, timings)`` with the
     counts in the order of ``pairs``.
@@ -563,32 +719,41 @@ def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60
     best_plan: list[_Plan] = []
 
     def try_plan(mult: _Multipliers) -> float:
+        t = time.perf_counter()
         plan = _plan_from_multipliers(relax, mult, deadline)
+        timings["plan"] = timings.get("plan", 0.0) + time.perf_counter() - t
         if not plan.violations():
             if not best_plan or plan.objective() < best_plan[0].objective():
                 best_plan[:] = [plan]
             return plan.objective()
         return math.inf
 
-    t = time.perf_counter()
-    start = None
-    if inp.num_workloads > 20_000:
-        start = _sample_start(inp, pairs, max(5_000, inp.num_workloads // 10), 0.1 * time_limit)
+    start = _Multipliers(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds))
+    if inp.num_workloads > SAMPLE_ABOVE_WORKLOADS:
+        t = time.perf_counter()
+        sample = _sample_relaxation(inp, pairs, max(5_000, inp.num_workloads // 10))
+        _, start, _, _ = lp_bound(sample, time_budget=0.1 * time_limit)
         timings["warm_start"] = time.perf_counter() - t
-    elif pairs.size <= LP_MAX_PAIRS:
-        start = _lp_prices(inp, pairs, relax, 0.2 * time_limit)
-        timings["lp"] = time.perf_counter() - t
-    upper = try_plan(start or _Multipliers(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds)))
-    remaining = max(0.0, 0.45 * time_limit - (time.perf_counter() - t0))
-    bound, best_mult, last_mult, upper = lagrangian_bound(
-        relax, iterations=iterations, time_budget=remaining, upper=upper, on_improve=try_plan,
-        theta=0.5 if start is not None else 2.0, patience=20, start=start,
-        improve_every=25 if relax.w.size < 200_000 else 100)
-    timings["bound"] = time.perf_counter() - t
+    upper = try_plan(start)
     t = time.perf_counter()
+    columns = np.flatnonzero(best_plan[0].counts > 0) if best_plan else None
+    bound, best_mult, converged, rounds = lp_bound(
+        relax, start, columns, time_budget=max(0.0, 0.6 * time_limit - (time.perf_counter() - t0)),
+        elastic=not best_plan)
+    timings["lp"] = time.perf_counter() - t
+    how = f"LP duals, {rounds} column generation round(s)"
+    if not converged:  # the LP did not finish: the subgradient takes over from its best prices
+        t = time.perf_counter()
+        value, mult, last_mult, upper = lagrangian_bound(
+            relax, iterations=iterations, time_budget=max(0.0, 0.75 * time_limit - (time.perf_counter() - t0)),
+            upper=upper, on_improve=try_plan, theta=0.5 if math.isfinite(bound) else 2.0, patience=20,
+            start=best_mult if math.isfinite(bound) else None, improve_every=25 if relax.w.size < 200_000 else 100)
+        if value > bound:
+            bound, best_mult = value, mult
+        try_plan(last_mult)
+        timings["subgradient"] = time.perf_counter() - t
+        how = f"LP unfinished after {rounds} column generation round(s), then subgradient"
     try_plan(best_mult)
-    try_plan(last_mult)
-    timings["plan"] = time.perf_counter() - t
     if not best_plan:
         plan = _plan_from_multipliers(relax, best_mult, deadline)
         text = "heuristic found no feasible plan: " + "; ".join(plan.violations()) + \
@@ -602,6 +767,6 @@ def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60
     status = Status.OPTIMAL if gap == 0.0 else Status.FEASIBLE
     counts = np.empty_like(plan.counts)
     counts[relax.order] = plan.counts
-    text = f"heuristic: Lagrangian bound {bound:.6g}, plan {objective:.6g}, gap {gap:.3%}"
+    text = f"heuristic: Lagrangian bound {bound:.6g} ({how}), plan {objective:.6g}, gap {gap:.3%}"
     out = (status, counts, bound, text, timings)
     return (*out, best_mult) if return_multipliers else out
