@@ -656,3 +656,97 @@ def test_auto_counts_the_dense_share_and_budget_rows_in_the_size_guard():
     assert milp_fits(plain, pairs, limit)
     assert not milp_fits(capped, pairs, limit)
     assert milp_fits(capped, pairs, limit * (1 + 1 + 3))  # budget row + 3 share rows
+
+
+# --------------------------------------------------------------------------- the heuristic's LP bound
+def _inputs_and_pairs(w, o, budget=None, share=None):
+    from resopt.problems.placement.formulation import build_pairs
+    from resopt.problems.placement.schema import validate_inputs
+
+    inp = validate_inputs(w, o, None, budget=budget, max_cloud_share=share, carbon_price=0.0)
+    return inp, build_pairs(inp)
+
+
+def lp_relaxation_value(inp, pairs):
+    """The LP relaxation's optimum through scipy's linprog on the model's arrays (no column generation)."""
+    from scipy.optimize import linprog
+
+    from resopt.problems.placement.formulation import build_model
+
+    model, _ = build_model(inp, pairs)
+    A = model.A.tocsr()
+    eq = model.row_lower == model.row_upper
+    up = ~eq & np.isfinite(model.row_upper)
+    lo = ~eq & np.isfinite(model.row_lower)
+    A_ub = np.vstack([A[up].toarray(), -A[lo].toarray()])
+    b_ub = np.concatenate([model.row_upper[up], -model.row_lower[lo]])
+    bounds = [(lo_, None if math.isinf(hi) else hi) for lo_, hi in zip(model.col_lower, model.col_upper)]
+    res = linprog(model.c, A_ub=A_ub if len(b_ub) else None, b_ub=b_ub if len(b_ub) else None,
+                  A_eq=A[eq].toarray(), b_eq=model.row_lower[eq], bounds=bounds, method="highs")
+    return res.fun if res.status == 0 else math.inf
+
+
+@pytest.mark.parametrize("side", ["none", "budget", "share"])
+def test_column_generation_reaches_the_lp_relaxation(side):
+    from resopt.problems.placement.heuristic import Relaxation, lp_bound
+    from resopt.problems.placement.synthetic import synthetic_instance
+
+    w, o = synthetic_instance(300, 60, seed=5, tightness=2.0)
+    budget = share = None
+    if side == "budget":
+        free = place_workloads(w, o, backend="highs", mip_gap=1e-6)
+        budget = 0.97 * float(free.assignments["compute_cost"].sum() + free.assignments["egress_cost"].sum())
+    elif side == "share":
+        share = 0.3
+    inp, pairs = _inputs_and_pairs(w, o, budget, share)
+    lp = lp_relaxation_value(inp, pairs)
+    assert math.isfinite(lp)
+    bound, mult, converged, rounds = lp_bound(Relaxation(inp, pairs), time_budget=60.0)
+    assert converged and rounds >= 2
+    assert bound == pytest.approx(lp, rel=1e-7)
+    assert np.all(mult.lam >= 0) and mult.nu >= 0 and np.all(mult.mu >= 0)
+    exact = place_workloads(w, o, backend="highs", budget=budget, max_cloud_share=share, mip_gap=1e-6)
+    assert bound <= exact.objective * (1 + 1e-9)
+    heur = place_workloads(w, o, backend="heuristic", budget=budget, max_cloud_share=share, time_limit=20)
+    assert heur.bound == pytest.approx(min(lp, heur.objective), rel=1e-7)
+    assert "LP duals" in heur.message
+    if heur.success:
+        check_plan(heur, w, o, budget=budget, share=share)
+
+
+@given(tiny_instances(max_replicas=6))
+def test_property_lp_bound_is_the_lp_value_and_a_valid_bound(inst):
+    from resopt.problems.placement.heuristic import Relaxation, lp_bound
+
+    w, o, budget, share = inst
+    best = brute_force(w, o, budget=budget, share=share)
+    inp, pairs = _inputs_and_pairs(w, o, budget, share)
+    if not pairs.size:
+        return  # the diagnosis answers this before any solver runs
+    lp = lp_relaxation_value(inp, pairs)
+    if math.isinf(lp):
+        return
+    bound, _, converged, _ = lp_bound(Relaxation(inp, pairs), time_budget=30.0)
+    assert converged
+    assert bound == pytest.approx(lp, rel=1e-7, abs=1e-7)
+    assert bound <= best + 1e-7 * max(1.0, abs(best))
+
+
+def test_subgradient_stops_when_the_bound_stops_improving():
+    from resopt.problems.placement.heuristic import Relaxation, lagrangian_bound
+    from resopt.problems.placement.synthetic import synthetic_instance
+
+    w, o = synthetic_instance(300, 60, seed=5, tightness=2.0)
+    inp, pairs = _inputs_and_pairs(w, o)
+    relax = Relaxation(inp, pairs)
+    calls = []
+    evaluate = relax.subproblem
+
+    def counted(*args):
+        calls.append(1)
+        return evaluate(*args)
+
+    relax.subproblem = counted
+    bound, *_ = lagrangian_bound(relax, iterations=100_000, time_budget=1e9, patience=10, max_halvings=3)
+    assert len(calls) < 100_000
+    assert bound <= lp_relaxation_value(inp, pairs) * (1 + 1e-9)

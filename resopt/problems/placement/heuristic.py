@@ -492,13 +492,13 @@ class _RestrictedMaster:
 
     Rows: one per workload (its replicas, placed or unplaced), one per finite
     capacity, the budget, the cloud-share rows, and one per spread group once it
-    holds two columns (a lone column's upper bound of 1 plays that role). Columns:
-    ``u`` per workload with a penalty, elastic columns for must-place workloads
-    when asked (a big-M cost keeps the master feasible), then pairs as they are
-    added. HiGHS re-solves from the previous basis after each addition.
+    holds two columns (a lone column's upper bound of 1 plays that role).
+    Columns: one per workload for its unplaced replicas (at the penalty, or at a
+    big-M cost for must-place workloads, which keeps the master feasible before
+    it holds a feasible plan), then pairs as they are added. HiGHS re-solves from the previous basis after each addition.
     """
 
-    def __init__(self, relax: Relaxation, *, elastic: bool = False) -> None:
+    def __init__(self, relax: Relaxation) -> None:
         import highspy
 
         self.relax = rx = relax
@@ -530,18 +530,11 @@ class _RestrictedMaster:
         self.group_spread = rx.inp.spread[rx.gw]
         self.in_master = np.zeros(rx.w.size, dtype=bool)
         self.col_pair = np.empty(0, np.int64)  # pair index of each pair column
-        extra_w = [np.flatnonzero(np.isfinite(rx.pen))]
-        extra_cost = [rx.pen[extra_w[0]]]
-        if elastic:
-            must = np.flatnonzero(np.isinf(rx.pen))
-            extra_w.append(must)
-            big = 10.0 * float(rx.cost.max(initial=0.0)) + 1.0
-            extra_cost.append(np.full(must.size, big))
-        ew = np.concatenate(extra_w)
-        self.num_extra = ew.size
-        if ew.size:
-            h.addCols(ew.size, np.concatenate(extra_cost), np.zeros(ew.size), np.full(ew.size, inf), ew.size,
-                      np.arange(ew.size, dtype=np.int32), ew.astype(np.int32), np.ones(ew.size))
+        big = 10.0 * float(rx.cost.max(initial=0.0)) + 1.0
+        extra_cost = np.where(np.isfinite(rx.pen), rx.pen, big)  # the penalty, or elastic at a big-M cost
+        self.num_extra = W
+        h.addCols(W, extra_cost, np.zeros(W), np.full(W, inf), W, np.arange(W, dtype=np.int32),
+                  np.arange(W, dtype=np.int32), np.ones(W))
 
     def add(self, pairs_idx: np.ndarray) -> int:
         """Add the pairs not in the master yet; return how many were added."""
@@ -598,7 +591,8 @@ class _RestrictedMaster:
         import highspy
 
         rx = self.relax
-        self.h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+        # HiGHS's time limit counts from the creation of the object, not from this run
+        self.h.setOptionValue("time_limit", float(self.h.getRunTime() + max(time_limit, 0.01)))
         self.h.run()
         optimal = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         sol = self.h.getSolution()
@@ -632,8 +626,7 @@ def _cheapest_per_workload(relax: Relaxation, score: np.ndarray, candidates: np.
 
 
 def lp_bound(relax: Relaxation, start: _Multipliers | None = None, columns: np.ndarray | None = None, *,
-             time_budget: float = 30.0, tol: float = 1e-7, per_workload: int = 3, initial_per_workload: int = 2,
-             elastic: bool = False):
+             time_budget: float = 30.0, tol: float = 1e-7, per_workload: int = 3, initial_per_workload: int = 2):
     """The LP bound by column generation over the pairs, certified by the Lagrangian function.
 
     The master LP starts with ``columns`` and the ``initial_per_workload``
@@ -649,7 +642,7 @@ def lp_bound(relax: Relaxation, start: _Multipliers | None = None, columns: np.n
     """
     deadline = time.perf_counter() + time_budget
     start = start or _Multipliers(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds))
-    master = _RestrictedMaster(relax, elastic=elastic)
+    master = _RestrictedMaster(relax)
     adj = relax.priced(start.lam, start.nu, start.mu)
     first = _cheapest_per_workload(relax, adj, np.arange(relax.w.size), initial_per_workload)
     master.add(first if columns is None else np.concatenate([first, columns]))
@@ -738,8 +731,7 @@ def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60
     t = time.perf_counter()
     columns = np.flatnonzero(best_plan[0].counts > 0) if best_plan else None
     bound, best_mult, converged, rounds = lp_bound(
-        relax, start, columns, time_budget=max(0.0, 0.6 * time_limit - (time.perf_counter() - t0)),
-        elastic=not best_plan)
+        relax, start, columns, time_budget=max(0.0, 0.6 * time_limit - (time.perf_counter() - t0)))
     timings["lp"] = time.perf_counter() - t
     how = f"LP duals, {rounds} column generation round(s)"
     if not converged:  # the LP did not finish: the subgradient takes over from its best prices
