@@ -691,7 +691,7 @@ def test_column_generation_reaches_the_lp_relaxation(side):
     from resopt.problems.placement.heuristic import Relaxation, lp_bound
     from resopt.problems.placement.synthetic import synthetic_instance
 
-    w, o = synthetic_instance(300, 60, seed=5, tightness=2.0)
+    w, o = synthetic_instance(300, 60, seed=5, tightness=2.0, regions_per_cloud=3)
     budget = share = None
     if side == "budget":
         free = place_workloads(w, o, backend="highs", mip_gap=1e-6)
@@ -736,7 +736,7 @@ def test_subgradient_stops_when_the_bound_stops_improving():
     from resopt.problems.placement.heuristic import Relaxation, lagrangian_bound
     from resopt.problems.placement.synthetic import synthetic_instance
 
-    w, o = synthetic_instance(300, 60, seed=5, tightness=2.0)
+    w, o = synthetic_instance(300, 60, seed=5, tightness=2.0, regions_per_cloud=3)
     inp, pairs = _inputs_and_pairs(w, o)
     relax = Relaxation(inp, pairs)
     calls = []
