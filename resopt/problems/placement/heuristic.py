@@ -699,8 +699,9 @@ def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60
     ``time_limit``); instances over ``SAMPLE_ABOVE_WORKLOADS`` workloads start
     it from the LP prices of a random 10% sample. Should the LP not finish, the
     subgradient continues from its best prices until it stops improving the
-    bound (or 75% of ``time_limit`` has passed). Plans come from the greedy at
-    the start prices, during the subgradient and at the best prices.
+    bound (or 75% of ``time_limit`` has passed). The plan is the greedy's at the
+    LP duals; without them (or when that plan misses a side constraint) also at
+    the start prices and along the subgradient.
 
     Returns ``(status, counts per pair, bound, message, timings)`` with the
     counts in the order of ``pairs``.
@@ -727,14 +728,18 @@ def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60
         sample = _sample_relaxation(inp, pairs, max(5_000, inp.num_workloads // 10))
         _, start, _, _ = lp_bound(sample, time_budget=0.1 * time_limit)
         timings["warm_start"] = time.perf_counter() - t
-    upper = try_plan(start)
     t = time.perf_counter()
-    columns = np.flatnonzero(best_plan[0].counts > 0) if best_plan else None
     bound, best_mult, converged, rounds = lp_bound(
-        relax, start, columns, time_budget=max(0.0, 0.6 * time_limit - (time.perf_counter() - t0)))
+        relax, start, time_budget=max(0.0, 0.6 * time_limit - (time.perf_counter() - t0)))
     timings["lp"] = time.perf_counter() - t
     how = f"LP duals, {rounds} column generation round(s)"
-    if not converged:  # the LP did not finish: the subgradient takes over from its best prices
+    if converged:
+        try_plan(best_mult)
+    if not converged or not best_plan:
+        upper = try_plan(start)
+        if not converged and math.isfinite(bound):
+            upper = min(upper, try_plan(best_mult))
+    if not converged:
         t = time.perf_counter()
         value, mult, last_mult, upper = lagrangian_bound(
             relax, iterations=iterations, time_budget=max(0.0, 0.75 * time_limit - (time.perf_counter() - t0)),
@@ -742,10 +747,10 @@ def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60
             start=best_mult if math.isfinite(bound) else None, improve_every=25 if relax.w.size < 200_000 else 100)
         if value > bound:
             bound, best_mult = value, mult
+            try_plan(best_mult)
         try_plan(last_mult)
         timings["subgradient"] = time.perf_counter() - t
         how = f"LP unfinished after {rounds} column generation round(s), then subgradient"
-    try_plan(best_mult)
     if not best_plan:
         plan = _plan_from_multipliers(relax, best_mult, deadline)
         text = "heuristic found no feasible plan: " + "; ".join(plan.violations()) + \

@@ -7,9 +7,9 @@ keeps the cloud-share cap, so the union keeps it too. The parts run through
 ``executor.submit`` when an executor is given (threads, processes, Dask).
 
 The combined plan is feasible for the whole problem. Its lower bound is the
-Lagrangian function of the *whole* problem evaluated at the average of the
-parts' capacity prices (zero prices for parts solved exactly), computed part by
-part, so it stays a valid bound without ever holding all pairs in memory.
+Lagrangian function of the *whole* problem evaluated near the average of the
+parts' capacity prices (each part's LP duals), computed part by part, so it
+stays a valid bound without ever holding all pairs in memory.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pandas as pd
 from ...result import Status, relative_gap
 from .diagnosis import precheck
 from .formulation import build_pairs, plan_tables
-from .heuristic import Relaxation, lagrangian_bound, solve_heuristic
+from .heuristic import Relaxation, lp_bound, solve_heuristic
 from .registry import REGISTRY, milp_fits
 from .result import PlacementResult
 from .schema import PlacementInput
@@ -69,11 +69,8 @@ def _solve_part(inp: PlacementInput, part_capacity: np.ndarray, backend: str, ti
         status, counts, bound, text, timings = REGISTRY.resolve(use).solve(part, pairs, time_limit=time_limit,
                                                                            mip_gap=mip_gap)
         if status.has_solution and counts is not None and pairs.size:
-            # capacity prices for the whole-problem bound: a short subgradient run aimed at the part's optimum
-            unplaced = part.replicas - np.bincount(pairs.w, counts, part.num_workloads)
-            upper = float(pairs.cost @ counts) + float(np.where(unplaced > 0, part.penalty, 0.0) @ unplaced)
-            _, mult, _, _ = lagrangian_bound(Relaxation(part, pairs), iterations=300, upper=upper,
-                                             time_budget=min(5.0, 0.2 * time_limit))
+            # capacity prices for the whole-problem bound: the part's LP duals
+            _, mult, _, _ = lp_bound(Relaxation(part, pairs), time_budget=min(10.0, 0.2 * time_limit))
             lam = mult.lam
     out: dict[str, Any] = {"status": status, "text": text, "backend": use, "lam": lam, "timings": timings}
     if status.has_solution and counts is not None:
@@ -99,8 +96,8 @@ def _part_dual_values(inp: PlacementInput, lams: np.ndarray) -> tuple[np.ndarray
     return values, usage
 
 
-def _mean_prices(outs: list[dict[str, Any]], caps: np.ndarray) -> np.ndarray:
-    """Average capacity price per resource over the parts that held some of that capacity.
+def _part_prices(outs: list[dict[str, Any]], caps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and median price per resource over the parts that held some of that capacity.
 
     A part that got no instance of an offering has no price for it; counting it
     as zero would dilute the average and weaken the bound.
@@ -109,22 +106,29 @@ def _mean_prices(outs: list[dict[str, Any]], caps: np.ndarray) -> np.ndarray:
     lams = np.stack([o["lam"] if o["lam"] is not None else np.zeros(caps[0].size) for o in outs])
     held = caps.reshape(k, -1) > 0
     count = held.sum(axis=0)
-    return np.where(count > 0, (lams * held).sum(axis=0) / np.maximum(count, 1), 0.0)
+    mean = np.where(count > 0, (lams * held).sum(axis=0) / np.maximum(count, 1), 0.0)
+    median = np.zeros_like(mean)
+    has = count > 0
+    median[has] = np.nanmedian(np.where(held, lams, np.nan)[:, has], axis=0)
+    return mean, median
 
 
-def _whole_bound(inp: PlacementInput, members: list[np.ndarray], mean: np.ndarray, part_lams: list[np.ndarray],
-                 executor: Any, passes: int = 3) -> float:
+def _whole_bound(inp: PlacementInput, members: list[np.ndarray], mean: np.ndarray, median: np.ndarray,
+                 executor: Any, upper: float, passes: int = 2) -> float:
     """Lagrangian bound of the whole problem, streamed part by part.
 
-    The first pass tries the parts' mean prices (scaled) and each part's own
-    prices; later passes take subgradient steps of several lengths from the best
-    point so far. Any prices >= 0 give a valid bound, so the best value is kept.
+    The first pass tries the parts' mean prices, scaled by 0.85 to 1.15, and
+    their median; the second takes projected subgradient steps from the best of
+    them (Polyak's rule with the plan's cost ``upper`` as the target, several
+    fractions of the step). Each pass builds every part's pairs once and
+    evaluates all its candidates on them. Any prices >= 0 give a valid bound,
+    so the best value is kept.
     """
     cap = inp.capacity.ravel()
     finite = np.isfinite(cap)
     cap_f = np.where(finite, cap, 0.0)
     full = [inp.subset(m) for m in members]
-    cands = [mean * a for a in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)] + list(part_lams)
+    cands = [mean * a for a in np.linspace(0.85, 1.15, 13)] + [median]
     best, best_lam, best_use = -np.inf, None, None
     for p in range(passes):
         lams = np.stack(cands)
@@ -134,15 +138,15 @@ def _whole_bound(inp: PlacementInput, members: list[np.ndarray], mean: np.ndarra
         i = int(np.argmax(values))
         if values[i] > best:
             best, best_lam, best_use = float(values[i]), lams[i], usage[i]
-        if p == passes - 1:
+        if p == passes - 1 or not math.isfinite(upper) or upper <= best:
             break
         g = np.where(finite, best_use - cap_f, 0.0)
         g[(best_lam <= 0) & (g < 0)] = 0.0
         norm = float(g @ g)
         if norm <= 0:
-            break
-        step = 0.02 * abs(best) / norm  # Polyak step for a target 2% above the bound, then a grid around it
-        cands = [np.maximum(0.0, best_lam + step * f * g) for f in (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)]
+            break  # the relaxed choice fits every capacity: no step can raise the bound
+        step = (upper - best) / norm
+        cands = [np.maximum(0.0, best_lam + step * f * g) for f in (0.03, 0.06, 0.125, 0.25, 0.5, 1.0)]
     return best
 
 
@@ -185,13 +189,12 @@ def solve_partitioned(inp: PlacementInput, backend: str, k: int, *, executor: An
                                runtime_s=time.perf_counter() - start,
                                message=f"{len(failed)} of {len(outs)} parts found no plan: {texts}. A part "
                                        f"holds 1/{len(outs)} of the capacity; try fewer partitions.")
-    t = time.perf_counter()
-    bound = _whole_bound(inp, members, _mean_prices(outs, caps), [o["lam"] for o in outs if o["lam"] is not None],
-                         executor)
-    timings["bound"] = time.perf_counter() - t
     assignments = pd.concat([o["assignments"] for o in outs], ignore_index=True)
     unplaced = pd.concat([o["unplaced"] for o in outs], ignore_index=True)
     objective = float(assignments["cost"].sum() + unplaced["penalty"].sum())
+    t = time.perf_counter()
+    bound = _whole_bound(inp, members, *_part_prices(outs, caps), executor, objective)
+    timings["bound"] = time.perf_counter() - t
     bound = min(bound, objective) if math.isfinite(bound) else math.nan
     status = Status.OPTIMAL if relative_gap(objective, bound) == 0.0 else Status.FEASIBLE
     for o in outs:
