@@ -495,7 +495,8 @@ class _RestrictedMaster:
     holds two columns (a lone column's upper bound of 1 plays that role).
     Columns: one per workload for its unplaced replicas (at the penalty, or at a
     big-M cost for must-place workloads, which keeps the master feasible before
-    it holds a feasible plan), then pairs as they are added. HiGHS re-solves from the previous basis after each addition.
+    it holds a feasible plan), then pairs as they are added. HiGHS re-solves
+    from the previous basis after each addition.
     """
 
     def __init__(self, relax: Relaxation) -> None:
