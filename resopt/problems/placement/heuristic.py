@@ -639,7 +639,8 @@ def lp_bound(relax: Relaxation, start: _Multipliers | None = None, columns: np.n
     out, the master is the LP relaxation and the bound is the LP bound.
 
     Returns ``(bound, multipliers at the bound, converged, rounds)``; the bound
-    is ``-inf`` when no master solution was reached in ``time_budget`` seconds.
+    is never below the Lagrangian function at ``start`` (a master stopped by the
+    time limit has duals that may be far worse).
     """
     deadline = time.perf_counter() + time_budget
     start = start or _Multipliers(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds))
@@ -647,7 +648,7 @@ def lp_bound(relax: Relaxation, start: _Multipliers | None = None, columns: np.n
     adj = relax.priced(start.lam, start.nu, start.mu)
     first = _cheapest_per_workload(relax, adj, np.arange(relax.w.size), initial_per_workload)
     master.add(first if columns is None else np.concatenate([first, columns]))
-    best, best_mult, converged, rounds = -math.inf, start, False, 0
+    best, best_mult, converged, rounds = relax.subproblem(start.lam, start.nu, start.mu)[0], start, False, 0
     while time.perf_counter() < deadline:
         optimal, objective, mult, pi, sigma = master.solve(deadline - time.perf_counter())
         rounds += 1
