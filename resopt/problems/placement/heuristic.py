@@ -502,6 +502,9 @@ class _RestrictedMaster:
     def __init__(self, relax: Relaxation) -> None:
         import highspy
 
+        from ...backends.highs import silence_highs_banner
+
+        silence_highs_banner()  # the first Highs() of a process prints a banner on stdout
         self.relax = rx = relax
         self.h = h = highspy.Highs()
         h.setOptionValue("output_flag", False)
