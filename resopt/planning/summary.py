@@ -50,9 +50,7 @@ def cost_by_cloud_mode(plan: WeeklyPlan) -> pd.DataFrame:
             parts.append(pd.DataFrame({"cloud": frame["cloud"].astype(str).str.strip(), "mode": mode,
                                        "cost": frame[column].astype(float)}))
     if plan.placement is not None and plan.placement.success and len(plan.placement.assignments):
-        a = plan.placement.assignments
-        parts.append(pd.DataFrame({"cloud": a["cloud"], "mode": a["mode"],
-                                   "cost": (a["compute_cost"] + a["egress_cost"]).astype(float)}))
+        parts.append(plan.placement.by_cloud_mode())
     if not parts:
         return pd.DataFrame(columns=["cloud", "mode", "cost"])
     table = pd.concat(parts, ignore_index=True).groupby(["cloud", "mode"], as_index=False, sort=True)["cost"].sum()

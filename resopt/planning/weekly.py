@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import sys
 import time
 import uuid
 import warnings
@@ -167,14 +166,6 @@ def _in_file(exc: InputError, tables: Mapping[str, str]) -> InputError:
     if not any(name in text for name in tables.values()):
         text = f"{', '.join(tables.values())}: {text}"
     return InputError(text)
-
-
-def _progress_printer(quiet: bool) -> Callable[[str, float], None]:
-    def report(step: str, seconds: float) -> None:
-        if not quiet:
-            print(f"resopt plan: {step} done in {seconds:.1f} s", file=sys.stderr, flush=True)
-
-    return report
 
 
 def plan_week(
