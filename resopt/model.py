@@ -15,6 +15,7 @@ they never re-derive a problem's mathematics.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -116,7 +117,24 @@ def solve_empty(model: LinearModel) -> "Solution | None":
 
 @dataclass
 class Solution:
-    """What a backend hands back for a :class:`LinearModel`."""
+    """What every backend of every problem hands back (the one solve protocol).
+
+    Attributes
+    ----------
+    status : Status
+    x : ndarray or None
+        The decision vector: a :class:`LinearModel`'s columns, or the problem's own decisions
+        (cores per device, replicas per placement pair, new units per pool).
+    objective, bound : float
+        The objective at ``x`` and a valid lower bound on the optimum (NaN when unknown).
+    solver_status : str
+        The solver's own words, for the result's message.
+    timings : dict
+        Seconds per phase of the solve.
+    attr : dict
+        Problem-specific extras a backend reports (a multiplier, capacity prices, a cost per
+        pool), as cvxpy's ``Solution.attr``.
+    """
 
     status: Status
     x: np.ndarray | None = None
@@ -124,3 +142,4 @@ class Solution:
     bound: float = float("nan")
     solver_status: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    attr: dict[str, Any] = field(default_factory=dict)

@@ -162,7 +162,7 @@ def size_reservations_array(
 
 def _resolve(data: ReservationData, backend: str, time_limit: Any) -> Backend:
     check_scalar(time_limit, "time_limit", minimum=0, strict_minimum=True, allow_none=True)
-    return BACKENDS.resolve(backend, needs={"integer" if data.integer else "continuous"}, auto=["exact"])
+    return BACKENDS.resolve(backend, needs={"integer" if data.integer else "continuous"})
 
 
 # ----------------------------------------------------------------------------- the solve
