@@ -11,14 +11,19 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
 
+#: What a public function accepts as a table: a DataFrame, or a mapping of column name to a
+#: sequence (list, array, Series) with one entry per row. :func:`as_frame` converts it.
+TableLike = Union[pd.DataFrame, Mapping[str, Any]]
+
 __all__ = [
+    "TableLike",
     "as_frame",
     "require_columns",
     "check_columns",
