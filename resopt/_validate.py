@@ -35,6 +35,8 @@ __all__ = [
     "text_column",
     "check_unique",
     "check_scalar",
+    "check_time_limit",
+    "check_mip_gap",
     "column_error",
     "row_location",
     "limit_text",
@@ -503,6 +505,24 @@ def check_scalar(
         note = ", the largest value accepted" if maximum in (MAX_AMOUNT, MAX_PRICE, MAX_COST) else ""
         raise InputError(f"'{name}' must be <= {limit_text(maximum)}{note}. Got {_short(value)}.")
     return v
+
+
+def check_time_limit(value: Any) -> float | None:
+    """``time_limit``: None (no limit) or a positive number of seconds.
+
+    >>> check_time_limit(None) is None, check_time_limit(2)
+    (True, 2.0)
+    """
+    return check_scalar(value, "time_limit", minimum=0, strict_minimum=True, allow_none=True)
+
+
+def check_mip_gap(value: Any) -> float | None:
+    """``mip_gap``: None (the solver's default) or a relative gap in ``[0, 1]``.
+
+    >>> check_mip_gap(1e-3)
+    0.001
+    """
+    return check_scalar(value, "mip_gap", minimum=0, maximum=1, allow_none=True)
 
 
 def _short(value: Any) -> str:
