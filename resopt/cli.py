@@ -95,9 +95,13 @@ def output_options(parser: argparse.ArgumentParser, what: str) -> None:
                         help="replace FILE if it exists (without --force an existing file is never overwritten)")
 
 
-def solver_options(parser: argparse.ArgumentParser, backends: str, time_limit: float | None, what: str) -> None:
-    """The options every solving command shares: --backend, --time-limit, --output, --force."""
-    parser.add_argument("--backend", default="auto", help=backends)
+def solver_options(parser: argparse.ArgumentParser, backend_choices: str, time_limit: float | None,
+                   what: str) -> None:
+    """The options every solving command shares: --backend, --time-limit, --output, --force.
+
+    ``backend_choices`` is the help text listing the backends (``"auto, exact or highs"``).
+    """
+    parser.add_argument("--backend", default="auto", help=backend_choices)
     default = "none" if time_limit is None else f"{time_limit:g}"
     parser.add_argument("--time-limit", type=float, default=time_limit, help=f"seconds (default {default})")
     output_options(parser, what)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -11,6 +12,9 @@ from ..errors import SolverError, UnsupportedProblemError
 from ..model import LinearModel, Solution, solve_empty
 from ..result import Status, stopwatch
 from .highs import mip_bound
+
+if TYPE_CHECKING:
+    import cvxpy as cp
 
 __all__ = ["solve_cvxpy", "build_cvxpy"]
 
@@ -29,7 +33,7 @@ STATUS_MAP = {
 }
 
 
-def build_cvxpy(model: LinearModel):
+def build_cvxpy(model: LinearModel) -> tuple[cp.Problem, cp.Variable]:
     """Return ``(problem, x)``: the cvxpy Problem for ``model`` and its variable vector."""
     import cvxpy as cp
 

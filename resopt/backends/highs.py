@@ -7,6 +7,7 @@ import math
 import os
 import sys
 import threading
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,7 +16,10 @@ from ..errors import UnsupportedProblemError
 from ..model import LinearModel, Solution, solve_empty
 from ..result import Status, stopwatch
 
-__all__ = ["solve_highs", "build_highs", "silence_highs_banner"]
+if TYPE_CHECKING:
+    import highspy
+
+__all__ = ["solve_highs", "build_highs", "model_status", "mip_bound", "silence_highs_banner"]
 
 _banner_lock = threading.Lock()
 _banner_silenced = False
@@ -62,7 +66,7 @@ def _flush_c_stdio() -> None:
         pass
 
 
-def build_highs(model: LinearModel):
+def build_highs(model: LinearModel) -> highspy.Highs:
     """Return a silent ``highspy.Highs`` holding ``model`` (one ``passModel`` call)."""
     import highspy
 
@@ -107,7 +111,12 @@ def build_highs(model: LinearModel):
     return h
 
 
-def _map_status(h, is_mip: bool) -> tuple[Status, str]:
+def model_status(h: highspy.Highs, is_mip: bool) -> tuple[Status, str]:
+    """HiGHS's model status after ``run()`` as a :class:`Status`, with HiGHS's own words.
+
+    A run stopped at a limit is ``feasible`` when HiGHS holds a feasible point, else
+    ``time_limit`` (time) or ``error`` (any other limit); never ``optimal``.
+    """
     import highspy
 
     ms = h.getModelStatus()
@@ -130,7 +139,7 @@ def _map_status(h, is_mip: bool) -> tuple[Status, str]:
     return Status.ERROR, text
 
 
-def mip_bound(info, objective: float) -> float:
+def mip_bound(info: Any, objective: float) -> float:
     """HiGHS's MIP dual bound, shifted onto our objective.
 
     Modelers may drop the objective's constant before HiGHS sees it; the shift
@@ -178,7 +187,7 @@ def solve_highs(
             h.setOptionValue(key, value)
     with stopwatch(timings, "solve"):
         h.run()
-    status, text = _map_status(h, model.is_mip)
+    status, text = model_status(h, model.is_mip)
     info = h.getInfo()
     x = None
     objective = bound = math.nan

@@ -8,6 +8,7 @@ never called optimal.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,12 +16,15 @@ import scipy.sparse as sp
 from ..errors import UnsupportedProblemError
 from ..model import LinearModel, Solution, solve_empty
 from ..result import Status, stopwatch
-from .highs import _map_status, mip_bound
+
+if TYPE_CHECKING:
+    import pulp
+from .highs import mip_bound, model_status
 
 __all__ = ["solve_pulp", "build_pulp"]
 
 
-def build_pulp(model: LinearModel):
+def build_pulp(model: LinearModel) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     """Return ``(problem, variables)``: the PuLP model for ``model``."""
     import pulp
 
@@ -71,7 +75,7 @@ def solve_pulp(model: LinearModel, *, time_limit: float | None = None, mip_gap: 
     with stopwatch(timings, "solve"):
         problem.solve(solver)
     h = problem.solverModel
-    status, text = _map_status(h, model.is_mip)
+    status, text = model_status(h, model.is_mip)
     x = None
     objective = bound = math.nan
     if status.has_solution:
