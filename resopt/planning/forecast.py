@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import check_scalar
+from .._validate import TableLike, check_scalar
 from ..errors import InputError
 from ..result import render_html, render_text, stopwatch
 from .methods import METHODS, ArrayForecast, forecast_arrays, scenario_quantiles
@@ -156,7 +156,7 @@ class ForecastResult:
         return render_html("ForecastResult", self._title(), self._lines(), self.backtest)
 
 
-def forecast_demand(usage: Any, *, horizon_hours: int = 168, scenarios: int = 200, seed: int = 0,
+def forecast_demand(usage: TableLike, *, horizon_hours: int = 168, scenarios: int = 200, seed: int = 0,
                     method: str = "auto") -> ForecastResult:
     """Probabilistic hourly demand scenarios per pool for the hours after the usage history.
 

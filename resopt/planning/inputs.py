@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .._validate import as_frame, check_columns, check_scalar, check_unique, text_column
+from .._validate import TableLike, as_frame, check_columns, check_scalar, check_unique, text_column
 from ..errors import InputError
 
 __all__ = ["Policy", "PlanInputs", "read_plan_inputs", "INPUT_FILES", "POOL_COLUMNS"]
@@ -196,11 +196,11 @@ class PlanInputs:
         The input directory, when read from one.
     """
 
-    usage: Any
-    pools: Any
-    offerings: Any = None
-    workloads: Any = None
-    egress: Any = None
+    usage: TableLike
+    pools: TableLike
+    offerings: TableLike | None = None
+    workloads: TableLike | None = None
+    egress: TableLike | None = None
     policy: dict[str, Any] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
     source: str | None = None

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import as_frame, check_columns, column_error, numeric_column, text_column
+from .._validate import TableLike, as_frame, check_columns, column_error, numeric_column, text_column
 from ..errors import InputError
 
 __all__ = ["UsageHistory", "read_usage", "fill_gaps", "SHORT_GAP", "MIN_HOURS"]
@@ -100,7 +100,7 @@ class UsageHistory:
         })
 
 
-def read_usage(usage: Any) -> UsageHistory:
+def read_usage(usage: TableLike) -> UsageHistory:
     """Validate and clean a usage table (``timestamp``, ``pool``, ``used``); see the module docstring.
 
     Raises

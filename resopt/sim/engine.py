@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .._validate import as_frame, check_columns, check_scalar, check_unique, numeric_column
+from .._validate import TableLike, as_frame, check_columns, check_scalar, check_unique, numeric_column
 from ..errors import InputError
 from .elastic import Elastic, elastic_queue
 from .metrics import class_metrics, compute_metrics
@@ -48,7 +48,7 @@ def _check_policy(policy: Any) -> str:
     raise InputError(f"Unknown policy {policy!r}. Known policies: {known}.{hint}")
 
 
-def _read_tasks(tasks: Any, priority_weight: float = 1.0) -> _Tasks:
+def _read_tasks(tasks: TableLike, priority_weight: float = 1.0) -> _Tasks:
     df = as_frame(tasks, _TABLE)
     check_columns(df, _TABLE, ["task", "arrival", "duration"], ["importance", "urgency", "priority"])
     column = df["task"]
@@ -252,7 +252,7 @@ def _read_options(priority_weight: Any, aging: Any, cost: Any) -> tuple[float, f
 
 
 def simulate(
-    tasks: Any,
+    tasks: TableLike,
     machines: Any = 1,
     *,
     policy: str = "fcfs",
@@ -391,7 +391,7 @@ def simulate(
 
 
 def compare_policies(
-    tasks: Any,
+    tasks: TableLike,
     machines: Any,
     policies: str | Iterable[str] | None = None,
     *,
