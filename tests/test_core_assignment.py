@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,9 +13,9 @@ from hypothesis import strategies as st
 
 import resopt
 from resopt import InputError, Status, UnsupportedProblemError, assign_cores
-from resopt.io import read_instance
 
-MODELS = sorted((Path(__file__).parents[1] / "models" / "core_assignment").glob("*.yaml"))
+import golden
+
 INTEGER_BACKENDS = ["exact", "highs", "cvxpy", "pulp"]
 CONTINUOUS_BACKENDS = ["exact", "highs", "cvxpy"]
 WORKED = {"capacity": [4, 2], "demand": [3, 2]}
@@ -109,18 +108,22 @@ def test_pulp_cannot_do_the_continuous_qp():
 # ----------------------------------------------------------------------------- reference instances
 
 
-@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
-def test_reference_instances_reach_their_proven_optimum(path):
-    inst = read_instance(path)
-    backends = INTEGER_BACKENDS if inst["integer"] else CONTINUOUS_BACKENDS
-    for backend in backends:
-        res = assign_cores(inst["devices"], inst["total"], integer=inst["integer"], backend=backend)
-        assert res.status is Status.OPTIMAL, backend
-        assert res.objective == pytest.approx(inst["optimum"]["objective"], rel=1e-7), backend
-        np.testing.assert_allclose(res.x, inst["optimum"]["assigned"], atol=1e-5)
-        frame = res.to_frame()
-        assert list(frame.index) == list(inst["devices"].index)
-        np.testing.assert_allclose(frame["assigned"], res.x)
+def _golden_backends(case: golden.GoldenCase) -> list[str]:
+    return INTEGER_BACKENDS if case.inputs["instance"]["integer"] else CONTINUOUS_BACKENDS
+
+
+@pytest.mark.parametrize("case, backend", golden.params("core_assignment", _golden_backends))
+def test_reference_instances_reach_their_proven_optimum(case, backend):
+    inst = case.inputs["instance"]
+    res = assign_cores(inst["devices"], inst["total"], integer=inst["integer"], backend=backend)
+    assert res.status is Status.OPTIMAL, backend
+    assert res.objective == pytest.approx(case.expected["objective"], rel=1e-7), backend
+    np.testing.assert_allclose(res.x, case.expected["assigned"], atol=1e-5)
+    if "multiplier" in case.expected and backend == "exact":  # only the exact method reports it
+        assert res.multiplier == pytest.approx(case.expected["multiplier"], rel=1e-9)
+    frame = res.to_frame()
+    assert list(frame.index) == list(inst["devices"].index)
+    np.testing.assert_allclose(frame["assigned"], res.x)
 
 
 # ----------------------------------------------------------------------------- cross-checks

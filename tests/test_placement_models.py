@@ -1,4 +1,4 @@
-"""The example data in models/placement/: recorded optima, the catalog, and the README quick start."""
+"""The example data in models/placement/: golden cases, the catalog, and the README quick start."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from resopt import Status, place_workloads
-from test_placement import check_plan
+
+import golden
+from oracles.placement import check_plan
 
 ROOT = Path(__file__).resolve().parents[1] / "models" / "placement"
 CATALOG = pd.read_csv(ROOT / "catalog.csv")
-CASES = yaml.safe_load((ROOT / "cases.yaml").read_text())
 
 
 def _offerings(keys: list[str]) -> pd.DataFrame:
@@ -23,13 +23,12 @@ def _offerings(keys: list[str]) -> pd.DataFrame:
     return out
 
 
-@pytest.mark.parametrize("backend", ["highs", "cvxpy", "pulp", "heuristic"])
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+@pytest.mark.parametrize("case, backend", golden.params("placement", ["highs", "cvxpy", "pulp", "heuristic"]))
 def test_recorded_optimum(case, backend):
-    w, o = pd.DataFrame(case["workloads"]), _offerings(case["offerings"])
-    params = case.get("params", {})
+    w, o = case.inputs["workloads"], _offerings(case.inputs["offerings"])
+    params = case.options
     r = place_workloads(w, o, backend=backend, mip_gap=0.0, **params)
-    expected = case["expected"]
+    expected = case.expected
     if expected["status"] == "infeasible":
         if backend == "heuristic":
             assert r.status is Status.ERROR and "not proven infeasible" in r.message

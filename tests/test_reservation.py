@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 import resopt
 from resopt import InputError, Status
 from resopt.problems.reservation import ReservationResult, size_reservations_array
 
-MODELS = Path(__file__).resolve().parents[1] / "models" / "reservation"
+import golden
+from oracles.reservation import brute_force
+
 BACKENDS = ["exact", "highs", "cvxpy", "pulp"]
 
 
-def _load_reference():
-    spec = importlib.util.spec_from_file_location("reservation_brute_force", MODELS / "brute_force.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-brute = _load_reference()
-INSTANCES = yaml.safe_load((MODELS / "instances.yaml").read_text())["instances"]
-EXPECTED = yaml.safe_load((MODELS / "expected.yaml").read_text())
-CASES = [(name, i) for name, cases in EXPECTED.items() for i in range(len(cases))]
-
-
-def _tables(name):
-    inst = INSTANCES[name]
-    return pd.read_csv(MODELS / inst["demand"]), pd.read_csv(MODELS / inst["prices"])
+def _tables(instance):
+    """Fresh copies of the demand and price tables of a golden instance ("limits", "two_pools")."""
+    case = next(case for case in golden.cases("reservation") if case.name.startswith(f"{instance}-"))
+    return case.inputs["demand"].copy(), case.inputs["prices"].copy()
 
 
 def _long(block_by_pool):
@@ -60,27 +47,25 @@ def _row(result, pool="p"):
 # ----------------------------------------------------------------------------- reference instances
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("name,index", CASES)
-def test_reference_instances(name, index, backend):
-    case = EXPECTED[name][index]
-    demand, prices = _tables(name)
-    res = resopt.size_reservations(demand, prices, backend=backend, **case["options"])
+@pytest.mark.parametrize("case, backend", golden.params("reservation", BACKENDS))
+def test_reference_instances(case, backend):
+    demand, prices, expected = case.inputs["demand"], case.inputs["prices"], case.expected
+    res = resopt.size_reservations(demand, prices, backend=backend, **case.options)
     assert res.status is Status.OPTIMAL
     assert res.backend == backend
-    assert res.objective == pytest.approx(case["objective"], rel=1e-7, abs=1e-6)
+    assert res.objective == pytest.approx(expected["objective"], rel=1e-7, abs=1e-6)
     assert res.gap == pytest.approx(0.0, abs=1e-7)
     table = res.reservations.set_index("pool")
-    for pool, reserve in case["reserve"].items():
+    for pool, reserve in expected["reserve"].items():
         assert table.loc[pool, "reserve"] == pytest.approx(reserve, abs=1e-6)
-        assert table.loc[pool, "binding"] == case["binding"][pool]
-    assert res.reservations["expected_cost"].sum() == pytest.approx(case["objective"], rel=1e-7)
+        assert table.loc[pool, "binding"] == expected["binding"][pool]
+    assert res.reservations["expected_cost"].sum() == pytest.approx(expected["objective"], rel=1e-7)
 
 
 def test_reference_instances_match_brute_force_here():
-    demand, prices = _tables("limits")
-    options = EXPECTED["limits"][2]["options"]
-    ref = brute.brute_force(demand, prices, **options)
+    case = golden.case("reservation", "limits-2")
+    demand, prices, options = case.inputs["demand"], case.inputs["prices"], case.options
+    ref = brute_force(demand, prices, **options)
     table = resopt.size_reservations(demand, prices, **options).reservations.set_index("pool")
     for pool, r in ref.items():
         assert table.loc[pool, "reserve"] == r["reserve"]
@@ -122,7 +107,7 @@ def random_instance(seed, *, pools=2):
 def test_exact_matches_brute_force(seed):
     demand, prices, options = random_instance(seed)
     res = resopt.size_reservations(demand, prices, backend="exact", **options)
-    ref = brute.brute_force(demand, prices, **options)
+    ref = brute_force(demand, prices, **options)
     assert res.status is Status.OPTIMAL
     table = res.reservations.set_index("pool")
     for pool, r in ref.items():

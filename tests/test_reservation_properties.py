@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,10 +14,7 @@ from hypothesis import strategies as st
 from resopt import Status
 from resopt.problems.reservation import size_reservations_array
 
-MODELS = Path(__file__).resolve().parents[1] / "models" / "reservation"
-_spec = importlib.util.spec_from_file_location("reservation_brute_force_props", MODELS / "brute_force.py")
-brute = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(brute)
+from oracles.reservation import brute_force_pool
 
 price = st.integers(1, 400).map(lambda c: c / 100)
 maybe = lambda strategy: st.one_of(st.none(), strategy)  # noqa: E731
@@ -68,7 +63,7 @@ def test_service_level_always_met(case):
 def test_cost_never_below_the_bound_and_equal_to_brute_force(case):
     demand, prices, options = case
     res = _solve(demand, prices, **options)
-    ref = brute.brute_force_pool(demand[0], prices.iloc[0].to_dict(), **options)
+    ref = brute_force_pool(demand[0], prices.iloc[0].to_dict(), **options)
     assert res.objective >= res.bound - 1e-9 * max(1.0, abs(res.objective))
     assert res.bound <= ref["expected_cost"] + 1e-9 * max(1.0, ref["expected_cost"])
     assert res.objective == pytest.approx(ref["expected_cost"], rel=1e-9, abs=1e-9)
