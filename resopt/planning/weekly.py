@@ -365,7 +365,8 @@ def _step(result: Any) -> dict[str, Any]:
 def _usage_pools(usage: pd.DataFrame) -> list[str]:
     if "pool" not in usage.columns:
         return []
-    return sorted(set(usage["pool"].dropna().astype(str).str.strip()))
+    names = pd.Series(usage["pool"].dropna().unique())  # strip the few distinct names, not every row
+    return sorted(set(names.astype(str).str.strip()))
 
 
 def headroom(
@@ -409,11 +410,12 @@ def headroom(
     idle = np.clip(np.nan_to_num(total - q, nan=0.0), 0.0, None)
     mean_idle = pd.Series(idle.mean(axis=1) if q.size else [], index=pool_names, dtype=np.float64)
     rows = []
+    holding_offering = _HoldingOffering(offerings)
     for _, pool in pools.iterrows():
         name = str(pool["pool"]).strip()
         value = mean_idle.get(name, 0.0)
         gpus = int(math.floor(value + 1e-9)) if math.isfinite(value) else 0
-        target = _offering_for(pool, offerings)
+        target = holding_offering(pool)
         rows.append({"pool": name, "cloud": str(pool["cloud"]).strip(), "region": str(pool["region"]).strip(),
                      "accelerator": str(pool["accelerator"]).strip(),
                      "total_reserved": float(reserved.get(name, math.nan)),
@@ -422,26 +424,48 @@ def headroom(
                                        "headroom_gpus", "offering"])
 
 
-def _offering_for(pool: pd.Series, offerings: pd.DataFrame | None) -> int | None:
-    """Index label of the offering that holds a pool's reserved capacity (None: no match)."""
-    if offerings is None or not len(offerings):
-        return None
-    text = {c: offerings[c].astype("string").str.strip() for c in ("cloud", "region", "accelerator",
-                                                                   "instance_type") if c in offerings.columns}
-    if len(text) < 4:
-        return None
-    same_place = (text["cloud"] == str(pool["cloud"]).strip()) & (text["region"] == str(pool["region"]).strip())
-    wanted = pool.get("instance_type")
-    if isinstance(wanted, str) and wanted.strip():
-        match = offerings.index[(same_place & (text["instance_type"] == wanted.strip())).fillna(False)]
-        if len(match):
-            return match[0]
-    candidates = offerings[(same_place & (text["accelerator"] == str(pool["accelerator"]).strip())).fillna(False)]
-    if not len(candidates):
-        return None
-    per_gpu = pd.to_numeric(candidates["price_per_hour"], errors="coerce") / pd.to_numeric(
-        candidates["accelerator_count"], errors="coerce")
-    return per_gpu.idxmin() if per_gpu.notna().any() else candidates.index[0]
+class _HoldingOffering:
+    """Which offering holds each pool's reserved capacity, looked up in one pass over the catalog.
+
+    A pool's capacity sits on the offering of its ``instance_type`` in its cloud and region
+    (the first such row), or else on that cloud, region and accelerator's offering with the
+    lowest on-demand price per GPU (the first of equal prices; the first row when no price
+    is readable). No match, or a catalog without those columns, gives None.
+    """
+
+    KEYS = ("cloud", "region", "accelerator", "instance_type")
+
+    def __init__(self, offerings: pd.DataFrame | None) -> None:
+        self.by_type: dict[tuple[str, str, str], Any] = {}
+        self.by_accelerator: dict[tuple[str, str, str], tuple[float, Any, Any]] = {}
+        if offerings is None or not len(offerings) or not all(c in offerings.columns for c in self.KEYS):
+            return
+        text = [offerings[c].astype("string").str.strip().tolist() for c in self.KEYS]
+        per_gpu = (pd.to_numeric(offerings["price_per_hour"], errors="coerce")
+                   / pd.to_numeric(offerings["accelerator_count"], errors="coerce")).to_numpy(dtype=np.float64)
+        for label, cloud, region, accelerator, kind, price in zip(offerings.index, *text, per_gpu):
+            if cloud is pd.NA or region is pd.NA:
+                continue
+            if kind is not pd.NA:
+                self.by_type.setdefault((cloud, region, kind), label)
+            if accelerator is pd.NA:
+                continue
+            best, chosen, first = self.by_accelerator.get((cloud, region, accelerator), (math.nan, None, label))
+            if not math.isnan(price) and (math.isnan(best) or price < best):
+                best, chosen = price, label
+            self.by_accelerator[(cloud, region, accelerator)] = (best, chosen, first)
+
+    def __call__(self, pool: pd.Series) -> Any:
+        """Index label of the offering holding ``pool``'s reserved capacity (None: no match)."""
+        place = (str(pool["cloud"]).strip(), str(pool["region"]).strip())
+        wanted = pool.get("instance_type")
+        if isinstance(wanted, str) and wanted.strip() and (*place, wanted.strip()) in self.by_type:
+            return self.by_type[(*place, wanted.strip())]
+        found = self.by_accelerator.get((*place, str(pool["accelerator"]).strip()))
+        if found is None:
+            return None
+        _, chosen, first = found
+        return chosen if chosen is not None else first
 
 
 def add_headroom(offerings: pd.DataFrame, room: pd.DataFrame) -> pd.DataFrame:
