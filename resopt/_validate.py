@@ -9,6 +9,7 @@ style "The 'capacity' column of devices must be non-negative. Got -3 at row
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
@@ -319,7 +320,9 @@ def numeric_column(
     if raw.dtype.kind in "iuf":
         # Fast path: already numeric, so only NaN and infinities can be wrong in type.
         values = raw.to_numpy(dtype=np.float64, copy=False)
-        if np.isfinite(values).all():
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = float(np.add.reduce(values, axis=None))  # finite sum: no NaN, no infinity (no temporary)
+        if math.isfinite(total) or (values.size and np.isfinite(values).all()):
             return _check_range(values, raw, df, table, column, minimum, strict_minimum, maximum, integer,
                                 allow_inf)
         missing_in = np.isnan(values)
@@ -369,11 +372,53 @@ def limit_text(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
+#: Values per piece when a check runs a piece at a time (its temporaries stay in cache).
+_PIECE = 1 << 16
+
+
+def _within(values: np.ndarray, minimum: float | None, strict_minimum: bool, maximum: float | None,
+            signed: bool) -> bool:
+    """True when every non-NaN value is surely within the bounds, judged by two reductions.
+
+    ``fmin``/``fmax`` skip NaN and build no temporary array; False only means "look closer".
+    """
+    if not values.size:
+        return True
+    low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+    if math.isnan(low):
+        return False
+    if maximum is not None and (high > maximum or (signed and low < -maximum)):
+        return False
+    return minimum is None or (low > minimum if strict_minimum else low >= minimum)
+
+
+def _first_fraction(values: np.ndarray) -> int | None:
+    """Position of the first finite value that is not a whole number, a piece at a time (None: none)."""
+    for lo in range(0, values.size, _PIECE):
+        piece = values[lo:lo + _PIECE]
+        with np.errstate(invalid="ignore"):
+            frac = np.flatnonzero(np.isfinite(piece) & (piece != np.floor(piece)))
+        if frac.size:
+            return lo + int(frac[0])
+    return None
+
+
 def _check_range(values, raw, df, table, column, minimum, strict_minimum, maximum, integer,
                  allow_inf=False) -> np.ndarray:
     """Bounds and integrality checks (NaN cells pass: the caller allowed them)."""
+    signed = minimum is None or minimum < 0
+    if not _within(values, minimum, strict_minimum, maximum, signed):
+        _check_bounds(values, raw, df, table, column, minimum, strict_minimum, maximum, allow_inf, signed)
+    if integer:
+        pos = _first_fraction(values)
+        if pos is not None:
+            raise column_error(table, column, "must hold whole numbers", df, pos, raw.iloc[pos])
+    return values
+
+
+def _check_bounds(values, raw, df, table, column, minimum, strict_minimum, maximum, allow_inf, signed) -> None:
+    """The element-wise bound checks, raising for the first value out of bounds."""
     if maximum is not None:
-        signed = minimum is None or minimum < 0
         with np.errstate(invalid="ignore"):
             above = (np.abs(values) if signed else values) > maximum
         if allow_inf:
@@ -395,13 +440,6 @@ def _check_range(values, raw, df, table, column, minimum, strict_minimum, maximu
             else:
                 rule = f"must be {'greater than' if strict_minimum else 'at least'} {limit_text(minimum)}"
             raise column_error(table, column, rule, df, pos, raw.iloc[pos])
-    if integer:
-        with np.errstate(invalid="ignore"):
-            frac = np.isfinite(values) & (values != np.floor(values))
-        if frac.any():
-            pos = int(np.flatnonzero(frac)[0])
-            raise column_error(table, column, "must hold whole numbers", df, pos, raw.iloc[pos])
-    return values
 
 
 #: The spellings a yes/no column accepts (after stripping and lower-casing).
