@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,23 +37,29 @@ import scipy.sparse as sp
 from .._validate import (
     MAX_AMOUNT,
     MAX_PRICE,
+    TableLike,
     as_frame,
     check_columns,
     check_flag,
+    check_mip_gap,
     check_names,
     check_scalar,
+    check_time_limit,
     check_unique,
     column_error,
     numeric_column,
 )
-from ..backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
+from ..backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, Capability, SolveOptions, model_solver
 from ..errors import InputError, SolverError, UnsupportedProblemError
 from ..model import LinearModel, Solution
 from ..result import Result, Status, stopwatch
 
-__all__ = ["assign_cores", "CoreAssignmentResult", "CoreAssignmentData", "validate_devices", "instance_arguments"]
+__all__ = ["assign_cores", "CoreAssignmentResult", "CoreAssignmentData", "CoreBackend", "validate_devices",
+           "validate_options", "instance_arguments"]
 
 PROBLEM = "core assignment"
+#: The ``backend`` argument of :func:`assign_cores`.
+CoreBackend = Literal["auto", "exact", "highs", "cvxpy", "pulp"]
 #: Columns of the devices table: required, then optional.
 DEVICE_COLUMNS = ("capacity", "demand")
 DEVICE_OPTIONAL = ("weight", "unit_cost", "min")
@@ -63,6 +70,8 @@ INSTANCE_OPTIONAL = ("total", "integer", "name", "description", "optimum")
 MIN_WEIGHT = 1e-9
 #: Above this many unit increments the integer MILP form is not built.
 MAX_MILP_UNITS = 2_000_000
+#: The relative MIP gap the model backends ask for when ``mip_gap`` is None (the MILP form is exact).
+DEFAULT_MIP_GAP = 1e-9
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,29 @@ class CoreAssignmentResult(Result):
 # ----------------------------------------------------------------------------- validation
 
 
-def validate_devices(devices: Any, total: Any, *, integer: bool) -> tuple[pd.DataFrame, CoreAssignmentData]:
+def validate_options(integer: Any, backend: Any, time_limit: Any,
+                     mip_gap: Any) -> tuple[bool, float | None, float | None]:
+    """Check the scalar options of :func:`assign_cores`; return ``(integer, time_limit, mip_gap)``.
+
+    ``integer`` must be a bool, ``backend`` a registered name or ``"auto"``,
+    ``time_limit`` None or seconds > 0, ``mip_gap`` None or a number in ``[0, 1]``.
+
+    Raises
+    ------
+    InputError
+        Naming the option and the value.
+
+    Examples
+    --------
+    >>> validate_options(True, "exact", 5, None)
+    (True, 5.0, None)
+    """
+    integer = check_flag(integer, "integer")
+    BACKENDS.check_name(backend)
+    return integer, check_time_limit(time_limit), check_mip_gap(mip_gap)
+
+
+def validate_devices(devices: TableLike, total: Any, *, integer: bool) -> tuple[pd.DataFrame, CoreAssignmentData]:
     """Check ``devices`` and ``total``; return the table and its arrays.
 
     Raises
@@ -218,6 +249,16 @@ def _infeasibility(data: CoreAssignmentData) -> str | None:
 
 #: Devices per slice when a pass works a slice at a time (its buffers stay in cache).
 SLICE = 1 << 16
+
+
+class _BudgetSpent(Exception):
+    """The time limit ran out inside the exact search (caught by :func:`_solve_exact`)."""
+
+
+def _check_budget(options: SolveOptions) -> None:
+    """Raise :class:`_BudgetSpent` once the budget of ``options`` is spent (between search steps)."""
+    if options.expired():
+        raise _BudgetSpent
 
 
 def _slices(n: int) -> list[slice]:
@@ -331,10 +372,12 @@ class _ThresholdSearch:
             high = max(high, float(np.max(np.divide(t, b[part], out=t))))
         return low, high
 
-    def run(self, total: float, target: float, done) -> tuple[float, float, float, float]:
+    def run(self, total: float, target: float, done: Callable[[float, float, float], bool],
+            options: SolveOptions) -> tuple[float, float, float, float]:
         """Search until ``done(value, f_lo, f_hi)``; return ``(lo, hi, f_lo, f_hi)``.
 
-        Invariant: ``sum x(lo) < target <= sum x(hi)``.
+        Invariant: ``sum x(lo) < target <= sum x(hi)``. Raises :class:`_BudgetSpent`
+        when the time limit of ``options`` runs out between two steps.
         """
         a, b, lower, upper = self.a, self.b, self.lower, self.upper
         lo, hi = self._extremes()
@@ -343,6 +386,7 @@ class _ThresholdSearch:
         lam = (total - float(a.sum())) / float(b.sum())  # the unconstrained root
         lam = min(max(lam, lo + 0.01 * (hi - lo)), hi - 0.01 * (hi - lo))
         for _ in range(200):
+            _check_budget(options)
             value = self._value(lam)
             if value < target:
                 lo, f_lo = lam, value
@@ -384,7 +428,7 @@ class _ThresholdSearch:
         return lam, x
 
 
-def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
+def _exact_continuous(data: CoreAssignmentData, options: SolveOptions) -> tuple[np.ndarray, float, float]:
     """Exact continuous optimum: ``(x, multiplier, dual bound)``.
 
     ``x`` is the best response to the multiplier, so the Lagrangian dual value
@@ -398,7 +442,7 @@ def _exact_continuous(data: CoreAssignmentData) -> tuple[np.ndarray, float, floa
         lam = _multiplier(data, x)
         return x, lam, _dual_value(data, lam, search.response(lam), search.spare)
     tol = 1e-9 * max(1.0, abs(total), float(np.abs(upper).sum()))  # polish lands on the root
-    _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol)
+    _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol, options)
     lam, x = search.polish(total, lam)
     bound = _dual_value(data, lam, x, search.spare)  # x is still the best response to lam here
     return _absorb_residual(x, total, lower, upper, search.free_ones()), lam, bound
@@ -432,7 +476,7 @@ def _marginal(data: CoreAssignmentData, k: np.ndarray, idx: np.ndarray | slice =
     return data.weight[idx] * (2.0 * k + 1.0 - 2.0 * data.demand[idx]) + data.unit_cost[idx]
 
 
-def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
+def _exact_integer(data: CoreAssignmentData, options: SolveOptions) -> tuple[np.ndarray, float, float]:
     """Exact integer optimum by thresholding marginal costs: ``(x, multiplier, dual bound)``.
 
     Device ``i`` takes every unit whose marginal cost is at most ``lam``:
@@ -447,7 +491,8 @@ def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
         x = lower.copy()
     else:
         batch = max(4096, data.n // 64)  # few enough units to select explicitly
-        lo, hi, _, f_hi = search.run(total, total, lambda value, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total)
+        lo, hi, _, f_hi = search.run(total, total, lambda value, f_lo, f_hi: f_hi - f_lo <= batch or f_hi == total,
+                                     options)
         # x takes over the search's spare array: the search no longer needs it.
         if f_hi == total:
             x = search.response(hi, out=search.spare)
@@ -455,7 +500,7 @@ def _exact_integer(data: CoreAssignmentData) -> tuple[np.ndarray, float, float]:
             x = search.response(lo, out=search.spare)
             devices, counts = search.gap(hi, x)
             x = _fill_bracket(data, x, devices, counts, int(round(total - x.sum())), batch)
-        x, window = _repair_integer(data, x)
+        x, window = _repair_integer(data, x, options)
     lam = _multiplier(data, x, window)
     # The best response to lam rounds (lam - c) / (2w) + y to the nearest integer in [min, capacity].
     # It is written over a (each entry needs only its own a), which the dual value then works in.
@@ -534,7 +579,7 @@ def _optimality_window(data: CoreAssignmentData, x: np.ndarray) -> tuple[float, 
     return last, nxt
 
 
-def _repair_integer(data: CoreAssignmentData, x: np.ndarray,
+def _repair_integer(data: CoreAssignmentData, x: np.ndarray, options: SolveOptions,
                     max_swaps: int = 10_000) -> tuple[np.ndarray, tuple[float, float]]:
     """Move units from the costliest unit taken to the cheapest unit left until no swap pays.
 
@@ -543,6 +588,7 @@ def _repair_integer(data: CoreAssignmentData, x: np.ndarray,
     and its :func:`_optimality_window`.
     """
     for _ in range(max_swaps):
+        _check_budget(options)
         last, nxt = _optimality_window(data, x)
         if last <= nxt + 1e-12 * max(1.0, abs(last), abs(nxt)):
             return x, (last, nxt)
@@ -576,11 +622,22 @@ def _dual_value(data: CoreAssignmentData, lam: float, x_min: np.ndarray, scratch
     return data.objective(x_min, scratch=scratch) + lam * (data.total - taken)
 
 
-def _solve_exact(data: CoreAssignmentData, *, time_limit: float | None) -> dict[str, Any]:
-    x, lam, bound = (_exact_integer if data.integer else _exact_continuous)(data)
+def _solve_exact(data: CoreAssignmentData, options: SolveOptions) -> Solution:
+    """The ``"exact"`` backend: the threshold search, its multiplier in ``attr["multiplier"]``.
+
+    The budget of ``options`` is checked before the search and between its steps; once
+    spent, the status is ``time_limit`` with no assignment (the search holds none that
+    sums to ``total`` until it ends). Any ``mip_gap`` is met: the answer is optimal.
+    """
     kind = "integer marginal threshold" if data.integer else "multiplier search"
-    return {"x": x, "multiplier": lam, "bound": bound, "status": Status.OPTIMAL,
-            "solver_status": f"exact ({kind}), dual bound at multiplier {lam:.6g}"}
+    try:
+        _check_budget(options)
+        x, lam, bound = (_exact_integer if data.integer else _exact_continuous)(data, options)
+    except _BudgetSpent:
+        return Solution(Status.TIME_LIMIT, solver_status=f"exact ({kind}): Time limit reached "
+                        f"({options.time_limit:g} s for the whole call)")
+    return Solution(Status.OPTIMAL, x, data.objective(x), bound,
+                    f"exact ({kind}), dual bound at multiplier {lam:.6g}", attr={"multiplier": lam})
 
 
 # ----------------------------------------------------------------------------- model forms
@@ -640,31 +697,45 @@ def build_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_array]:
     return model, sp.csr_array(sp.eye_array(n, 2 * n))
 
 
-def _model_backend(solver):
-    def solve(data: CoreAssignmentData, *, time_limit: float | None) -> dict[str, Any]:
+def _model_backend(solver: Callable[..., Solution]) -> Callable[[CoreAssignmentData, SolveOptions], Solution]:
+    """A backend that solves :func:`build_model` with a generic :class:`LinearModel` solver.
+
+    The solver gets what is left of the time limit and ``mip_gap`` (``DEFAULT_MIP_GAP``
+    for the integer form when None); ``x`` is mapped back to cores per device.
+    """
+
+    def solve(data: CoreAssignmentData, options: SolveOptions) -> Solution:
         model, to_x = build_model(data)
-        sol: Solution = solver(model, time_limit=time_limit, mip_gap=1e-9 if data.integer else None)
-        x = None
+        if options.expired():
+            return Solution(Status.TIME_LIMIT, solver_status="Time limit reached before the solver started")
+        gap = options.mip_gap
+        if gap is None and data.integer:
+            gap = DEFAULT_MIP_GAP
+        sol = solver(model, time_limit=options.remaining(), mip_gap=gap)
+        x, objective = None, math.nan
         if sol.x is not None:
             x = to_x @ sol.x
             if data.integer:
                 x = np.round(x)
-        return {"x": x, "bound": sol.bound, "status": sol.status, "solver_status": sol.solver_status,
-                "timings": sol.timings}
+            objective = data.objective(x)
+        return Solution(sol.status, x, objective, sol.bound, sol.solver_status, sol.timings)
 
     return solve
 
 
+#: What every backend of core assignment can do besides its variable kinds.
+_OPTIONS = (Capability.TIME_LIMIT, Capability.MIP_GAP, Capability.BOUND)
 BACKENDS = BackendRegistry(
     PROBLEM,
     [
-        Backend("exact", _solve_exact, frozenset({"continuous", "integer"})),
-        Backend("highs", _model_backend(model_solver("highs")),
-                frozenset({"continuous", "integer", "time_limit"}), MODEL_SOLVER_REQUIRES["highs"]),
-        Backend("cvxpy", _model_backend(model_solver("cvxpy")),
-                frozenset({"continuous", "integer", "time_limit"}), MODEL_SOLVER_REQUIRES["cvxpy"]),
-        Backend("pulp", _model_backend(model_solver("pulp")),
-                frozenset({"integer", "time_limit"}), MODEL_SOLVER_REQUIRES["pulp"]),
+        Backend("exact", _solve_exact, frozenset({Capability.CONTINUOUS, Capability.INTEGER, *_OPTIONS})),
+        *(
+            Backend(name, _model_backend(model_solver(name)), frozenset({*kinds, *_OPTIONS}),
+                    MODEL_SOLVER_REQUIRES[name])
+            for name, kinds in (("highs", (Capability.CONTINUOUS, Capability.INTEGER)),
+                                ("cvxpy", (Capability.CONTINUOUS, Capability.INTEGER)),
+                                ("pulp", (Capability.INTEGER,)))
+        ),
     ],
 )
 
@@ -673,12 +744,13 @@ BACKENDS = BackendRegistry(
 
 
 def assign_cores(
-    devices: Any,
+    devices: TableLike,
     total: float,
     *,
     integer: bool = True,
-    backend: str = "auto",
+    backend: CoreBackend = "auto",
     time_limit: float | None = None,
+    mip_gap: float | None = None,
 ) -> CoreAssignmentResult:
     """Split ``total`` cores across devices at least quadratic deviation cost.
 
@@ -701,7 +773,15 @@ def assign_cores(
         ``"cvxpy"`` solve the QP (continuous) or the exact MILP form (integer)
         with HiGHS; ``"pulp"`` solves the MILP form only. ``"auto"`` runs ``"exact"``.
     time_limit : float, optional
-        Seconds, passed to the solver backends.
+        Wall-clock budget in seconds for the whole call, validation included
+        (default None: no limit). Every backend honours it: the exact search checks
+        it between its steps, the model backends pass what is left to the solver.
+        When it runs out the status is ``time_limit``, with the solver's incumbent
+        when it has a valid one (status ``feasible``) and no assignment otherwise.
+    mip_gap : float, optional
+        Relative optimality gap at which the integer MILP form may stop (in
+        ``[0, 1]``; default None: 1e-9 for the model backends). The exact method
+        always returns an optimum, so it meets any gap.
 
     Returns
     -------
@@ -713,38 +793,41 @@ def assign_cores(
     Raises
     ------
     InputError
-        Bad input, naming the column, the row and the value.
+        Bad input, naming the column, the row and the value (for the options:
+        ``integer``, ``backend``, ``time_limit`` or ``mip_gap``).
 
     Examples
     --------
     >>> res = assign_cores({"capacity": [4, 2], "demand": [3, 2]}, total=5)
     >>> res.x.tolist(), res.objective
     ([3.0, 2.0], 5.0)
+    >>> assign_cores({"capacity": [4, 2], "demand": [3, 2]}, total=5, time_limit=1e-9).status
+    <Status.TIME_LIMIT: 'time_limit'>
     """
-    start = time.perf_counter()
+    integer, time_limit, mip_gap = validate_options(integer, backend, time_limit, mip_gap)
+    options = SolveOptions.start(time_limit, mip_gap)
     timings: dict[str, float] = {}
     with stopwatch(timings, "validate"):
         frame, data = validate_devices(devices, total, integer=integer)
-        if time_limit is not None:
-            check_scalar(time_limit, "time_limit", minimum=0, strict_minimum=True)
-        chosen = BACKENDS.resolve(backend, needs={"integer" if data.integer else "continuous"})
+        needs = {Capability.INTEGER if data.integer else Capability.CONTINUOUS}
+        chosen = BACKENDS.resolve(backend, needs=needs, instance=data, options=options)
     result = CoreAssignmentResult(status=Status.ERROR, backend=chosen.name, problem=PROBLEM, devices=frame)
     reason = _infeasibility(data)
     if reason is not None:
         result.status, result.message = Status.INFEASIBLE, reason
     else:
         with stopwatch(timings, "solve"):
-            out = chosen.solve(data, time_limit=time_limit)
-        timings.update({f"solver_{k}": v for k, v in out.get("timings", {}).items()})
-        result.status = out["status"]
-        result.bound = float(out["bound"])
-        result.multiplier = float(out.get("multiplier", math.nan))
-        if out["x"] is not None and Status(out["status"]).has_solution:
-            result.x = np.asarray(out["x"], dtype=np.float64)
-            result.objective = data.objective(result.x)
-        result.message = _describe(result, data) + f" Solver status: {out['solver_status']}."
+            sol: Solution = chosen.solve(data, options)
+        timings.update({f"solver_{k}": v for k, v in sol.timings.items()})
+        result.status = sol.status
+        result.bound = float(sol.bound)
+        result.multiplier = float(sol.attr.get("multiplier", math.nan))
+        if sol.x is not None and Status(sol.status).has_solution:
+            result.x = np.asarray(sol.x, dtype=np.float64)
+            result.objective = sol.objective
+        result.message = _describe(result, data) + f" Solver status: {sol.solver_status}."
     result.timings = timings
-    result.runtime_s = time.perf_counter() - start
+    result.runtime_s = time.perf_counter() - options.started
     return result
 
 
