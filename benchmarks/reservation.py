@@ -48,7 +48,7 @@ import pandas as pd
 import resopt
 from resopt.backends.highs import solve_highs
 from resopt.problems.reservation import size_reservations_array
-from resopt.problems.reservation.api import _floors, _whole
+from resopt.problems.reservation.api import _least_levels, _round_up
 from resopt.problems.reservation.formulation import build_model
 from resopt.problems.reservation.inputs import read_arrays
 
@@ -197,8 +197,8 @@ def main() -> None:
             assert abs(lp.objective - ex.objective) <= 1e-6 * abs(ex.objective), (lp.objective, ex.objective)
             data = read_arrays(small, small_prices, hours=None, service_level=alpha, safety_margin=0.0,
                                integer=integer)
-            lowest, _, _ = _floors(data)  # the bounds of the backend's first solve
-            lower = np.maximum(lowest, _whole(-data.existing, integer))
+            least_feasible, _, _ = _least_levels(data)  # the bounds of the backend's first solve
+            lower = np.maximum(least_feasible, _round_up(-data.existing, integer))
             model = build_model(data, lower, np.full(data.num_pools, np.inf), np.ones(data.num_pools, bool))
             one_s, _ = median_time(lambda: solve_highs(model, mip_gap=1e-9 if integer else None), args.lp_repeats)
             kind = f"{label}, {'MILP' if integer else 'LP'}"

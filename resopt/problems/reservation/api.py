@@ -4,46 +4,49 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
-from ..._validate import check_scalar
-from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
+from ..._validate import TableLike
+from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, Capability, SolveOptions, model_solver
+from ...model import Solution
 from ...result import Status, stopwatch
-from .exact import TIE, Fill, ceil_whole, fill, inverted_cdf_index, recourse_direct
-from .formulation import ExactSolver, ModelSolver, PoolSolve
-from .inputs import RECOURSE, ReservationData, read_arrays, read_inputs
-from .result import RESERVATION_COLUMNS, Decisions, ReservationResult, empty_parts, hourly_frame
+from .exact import TIE, ceil_whole, inverted_cdf_index, recourse_direct, solve_exact
+from .formulation import ModelSolver
+from .inputs import PoolSubproblem, ReservationData, read_arrays, read_inputs, validate_options
+from .result import Decisions, ReservationResult, plan_tables
 
-__all__ = ["size_reservations", "size_reservations_array", "BACKENDS", "PROBLEM"]
+__all__ = ["size_reservations", "size_reservations_array", "BACKENDS", "PROBLEM", "ReservationBackend"]
 
 PROBLEM = "reservation sizing"
+#: The ``backend`` argument of :func:`size_reservations`.
+ReservationBackend = Literal["auto", "exact", "highs", "cvxpy", "pulp"]
 
-
+#: What every backend of reservation sizing can do ("auto" takes the first: exact).
+_FEATURES = frozenset({Capability.CONTINUOUS, Capability.INTEGER, Capability.TIME_LIMIT, Capability.MIP_GAP,
+                       Capability.BOUND})
 BACKENDS = BackendRegistry(
     PROBLEM,
     [
-        Backend("exact", ExactSolver(), frozenset({"continuous", "integer"})),
-        *(
-            Backend(name, ModelSolver(model_solver(name)), frozenset({"continuous", "integer", "time_limit"}),
-                    MODEL_SOLVER_REQUIRES[name])
-            for name in ("highs", "cvxpy", "pulp")
-        ),
+        Backend("exact", solve_exact, _FEATURES),
+        *(Backend(name, ModelSolver(model_solver(name)), _FEATURES, MODEL_SOLVER_REQUIRES[name])
+          for name in ("highs", "cvxpy", "pulp")),
     ],
 )
 
 
 def size_reservations(
-    demand: Any,
-    prices: Any,
+    demand: TableLike,
+    prices: TableLike,
     *,
     service_level: float | None = None,
     safety_margin: float = 0.0,
     integer: bool = True,
-    backend: str = "auto",
+    backend: ReservationBackend = "auto",
     time_limit: float | None = None,
+    mip_gap: float | None = None,
 ) -> ReservationResult:
     """How many units to reserve per pool, against on-demand, spot and shortfall.
 
@@ -86,7 +89,16 @@ def size_reservations(
         ``"exact"`` (vectorized NumPy, exact; what ``"auto"`` runs) or the LP/MILP
         with HiGHS, directly or through cvxpy or PuLP.
     time_limit : float, optional
-        Seconds per solver call (LP backends only).
+        Wall-clock budget in seconds for the whole call, validation included
+        (default None: no limit). Every backend honours it: the exact search checks
+        it before each pool, the LP/MILP backends pass what is left to the solver
+        and start no solve once it is spent. When it runs out the status is
+        ``time_limit`` and no plan is returned (pools already settled keep their rows),
+        unless the solver holds a valid plan (status ``feasible``).
+    mip_gap : float, optional
+        Relative optimality gap at which the MILP (whole units) may stop, in
+        ``[0, 1]`` (default None: 1e-9 for the LP/MILP backends). The exact method
+        returns each pool's optimum, so it meets any gap.
 
     Returns
     -------
@@ -99,7 +111,8 @@ def size_reservations(
     Raises
     ------
     InputError
-        Bad input, naming the table, the column, the row and the value.
+        Bad input, naming the table, the column, the row and the value (for the
+        options: ``integer``, ``backend``, ``time_limit``, ``mip_gap``, ...).
 
     Warns
     -----
@@ -116,32 +129,38 @@ def size_reservations(
     0  h100        4    cost           26.0
     >>> size_reservations(demand, prices, service_level=1.0).reservations["reserve"].item()
     8
+    >>> size_reservations(demand, prices, time_limit=1e-9).status
+    <Status.TIME_LIMIT: 'time_limit'>
     """
-    start = time.perf_counter()
+    integer, time_limit, mip_gap = validate_options(integer, backend, time_limit, mip_gap, backends=BACKENDS)
+    options = SolveOptions.start(time_limit, mip_gap)
     timings: dict[str, float] = {}
     with stopwatch(timings, "validate"):
         data = read_inputs(demand, prices, service_level=service_level, safety_margin=safety_margin,
                            integer=integer)
-        chosen = _resolve(data, backend, time_limit)
-    return _solve(data, chosen, time_limit, timings, start)
+        chosen = _resolve(data, backend, options)
+    return _solve(data, chosen, options, timings)
 
 
 def size_reservations_array(
     demand: np.ndarray,
-    prices: Any,
+    prices: TableLike,
     *,
     hours: Any = None,
     service_level: float | None = None,
     safety_margin: float = 0.0,
     integer: bool = True,
-    backend: str = "auto",
+    backend: ReservationBackend = "auto",
     time_limit: float | None = None,
+    mip_gap: float | None = None,
 ) -> ReservationResult:
     """:func:`size_reservations` for demand already held as a ``(pools, scenarios, hours)`` array.
 
     Pool ``i`` of ``demand`` is the ``i``-th row of ``prices``; ``hours`` labels
     the last axis (default ``0..hours-1``). Skips the long-table checks, so it
-    is the fast path for large scenario sets; results are identical.
+    is the fast path for large scenario sets; results are identical. The other
+    arguments, ``time_limit`` (a wall-clock budget in seconds for the whole call)
+    and ``mip_gap`` included, are those of :func:`size_reservations`.
 
     Examples
     --------
@@ -151,41 +170,44 @@ def size_reservations_array(
     >>> size_reservations_array(demand, prices).reservations["reserve"].item()
     4
     """
-    start = time.perf_counter()
+    integer, time_limit, mip_gap = validate_options(integer, backend, time_limit, mip_gap, backends=BACKENDS)
+    options = SolveOptions.start(time_limit, mip_gap)
     timings: dict[str, float] = {}
     with stopwatch(timings, "validate"):
         data = read_arrays(demand, prices, hours=hours, service_level=service_level,
                            safety_margin=safety_margin, integer=integer)
-        chosen = _resolve(data, backend, time_limit)
-    return _solve(data, chosen, time_limit, timings, start)
+        chosen = _resolve(data, backend, options)
+    return _solve(data, chosen, options, timings)
 
 
-def _resolve(data: ReservationData, backend: str, time_limit: Any) -> Backend:
-    check_scalar(time_limit, "time_limit", minimum=0, strict_minimum=True, allow_none=True)
-    return BACKENDS.resolve(backend, needs={"integer" if data.integer else "continuous"})
+def _resolve(data: ReservationData, backend: str, options: SolveOptions) -> Backend:
+    needs = {Capability.INTEGER if data.integer else Capability.CONTINUOUS}
+    return BACKENDS.resolve(backend, needs=needs, instance=data, options=options)
 
 
 # ----------------------------------------------------------------------------- the solve
 
 
-def _whole(x: np.ndarray, integer: bool) -> np.ndarray:
+def _round_up(x: np.ndarray, integer: bool) -> np.ndarray:
+    """``x`` rounded up to whole units when ``integer`` (forgiving float noise), else as floats."""
     return ceil_whole(x) if integer else np.asarray(x, dtype=np.float64)
 
 
-def _floors(data: ReservationData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``lowest`` (least new units that can meet demand), and the service-level floors
-    with and without the safety margin (``-inf`` without a service level)."""
+def _least_levels(data: ReservationData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pool: the least new units that can meet demand (``least_feasible``; negative when
+    existing units and the recourse suffice), and the service-level floor without and with
+    the safety margin (``-inf`` without a service level)."""
     E = data.existing
     ordered = [data.sorted_demand(p) for p in range(data.num_pools)]
     peak = np.array([values[-1] for values in ordered])
     capacity = np.array([t.capacity for t in data.tiers])
-    lowest = _whole(peak - capacity - E, data.integer)
-    plain = floor = np.full(data.num_pools, -np.inf)
+    least_feasible = _round_up(peak - capacity - E, data.integer)
+    service_floor = floor = np.full(data.num_pools, -np.inf)
     if data.service_level is not None:
         q = np.array([values[inverted_cdf_index(values.size, data.service_level)] for values in ordered])
-        plain = _whole(q - E, data.integer)
-        floor = _whole((1 + data.safety_margin) * q - E, data.integer)
-    return lowest, plain, floor
+        service_floor = _round_up(q - E, data.integer)
+        floor = _round_up((1 + data.safety_margin) * q - E, data.integer)
+    return least_feasible, service_floor, floor
 
 
 def _name_infeasible(data: ReservationData, mask: np.ndarray, need: np.ndarray, why: str) -> list[str]:
@@ -195,12 +217,28 @@ def _name_infeasible(data: ReservationData, mask: np.ndarray, need: np.ndarray, 
     ]
 
 
-def _solve(data: ReservationData, chosen: Backend, time_limit: float | None, timings: dict[str, float],
-           start: float) -> ReservationResult:
+@dataclass(frozen=True, eq=False)
+class _Steps:
+    """The two backend calls of one solve: ``relaxed`` (step 1: no floors, no reserve limit,
+    existing units as if they could be given back), ``constrained`` (step 2: the pools in
+    ``re_solved``, whose step-1 answer lies outside their allowed range)."""
+
+    relaxed: Solution
+    constrained: Solution
+    re_solved: np.ndarray
+
+    def solver_status(self) -> str:
+        """The solver's words from the step that settled the last pools."""
+        return (self.constrained if self.re_solved.any() else self.relaxed).solver_status
+
+
+def _solve(data: ReservationData, chosen: Backend, options: SolveOptions,
+           timings: dict[str, float]) -> ReservationResult:
+    """Both steps of the solve with ``chosen``, then the tables, the certificate and the status."""
     E, H = data.existing, data.reserve_limit
     with stopwatch(timings, "floors"):
-        lowest, plain, floor = _floors(data)
-    lower0 = np.maximum(lowest, 0.0)
+        least_feasible, service_floor, floor = _least_levels(data)
+    lower0 = np.maximum(least_feasible, 0.0)
     reasons = _name_infeasible(data, lower0 > H, lower0,
                                "cannot meet its peak demand (no shortfall penalty, limited recourse) with fewer than")
     reasons += _name_infeasible(data, (floor > H) & (lower0 <= H), floor, "needs for its service level")
@@ -208,91 +246,37 @@ def _solve(data: ReservationData, chosen: Backend, time_limit: float | None, tim
     with stopwatch(timings, "solve"):
         # Step 1: the cheapest capacity with existing units as if they could be given back
         # (R >= -existing, no reserve limit). By convexity the cost-optimal reserve is this,
-        # clipped to [lowest feasible, reserve_limit].
-        wide = chosen.solve(data, np.maximum(lowest, _whole(-E, data.integer)), np.full(data.num_pools, np.inf),
-                            active, time_limit=time_limit)
-        cost_optimal = np.clip(wide.reserve, lower0, H)
+        # clipped to [least feasible, reserve_limit].
+        relaxed = chosen.solve(PoolSubproblem(data, np.maximum(least_feasible, _round_up(-E, data.integer)),
+                                              np.full(data.num_pools, np.inf), active), options)
+        cost_optimal = np.clip(relaxed.x, lower0, H)
         if data.service_level is None and data.safety_margin > 0:
-            floor = np.where(active, _whole((1 + data.safety_margin) * (wide.reserve + E) - E, data.integer), -np.inf)
+            floor = np.where(active, _round_up((1 + data.safety_margin) * (relaxed.x + E) - E, data.integer),
+                             -np.inf)
             reasons += _name_infeasible(data, active & (floor > H), floor, "needs for its safety margin")
             active &= ~(floor > H)
         # Step 2: the answer, with the floors. Pools whose step-1 answer already lies in the
         # narrower range keep it (it is optimal there too); the others are solved again.
         lower = np.maximum(lower0, floor)
         with np.errstate(invalid="ignore"):
-            moved = active & ~((wide.reserve >= lower) & (wide.reserve <= H))
-        final = chosen.solve(data, lower, H, moved, time_limit=time_limit, previous=wide.reserve)
+            re_solved = active & ~((relaxed.x >= lower) & (relaxed.x <= H))
+        constrained = chosen.solve(PoolSubproblem(data, lower, H, re_solved, previous=relaxed.x), options)
     data.forget_sorted()  # the floors and the search are done with them
-    reserve = np.where(moved, final.reserve, np.where(active, wide.reserve, np.nan))
-    decisions = Decisions(reserve, cost_optimal, floor, lowest, H)
+    reserve = np.where(re_solved, constrained.x, np.where(active, relaxed.x, np.nan))
+    decisions = Decisions(reserve, cost_optimal, floor, least_feasible, H)
     result = ReservationResult(status=Status.OPTIMAL, backend=chosen.name, problem=PROBLEM, _data=data,
                                _decisions=decisions)
     with stopwatch(timings, "evaluate"):
-        rows, hourly, fills = _tables(data, decisions, plain, np.isfinite(reserve))
+        rows, hourly, costs = plan_tables(data, decisions, service_floor, np.isfinite(reserve))
     result.reservations, result.hourly = rows, hourly
     with stopwatch(timings, "certify"):
-        _account(result, data, decisions, (wide, final, moved), fills, reasons, lower)
-    for step in (wide, final):
+        _record_outcome(result, data, decisions, _Steps(relaxed, constrained, re_solved), costs, reasons, lower)
+    for step in (relaxed, constrained):
         for key, value in step.timings.items():
             timings[f"solver_{key}"] = timings.get(f"solver_{key}", 0.0) + value
     result.timings = timings
-    result.runtime_s = time.perf_counter() - start
+    result.runtime_s = time.perf_counter() - options.started
     return result
-
-
-def _tables(data: ReservationData, d: Decisions, plain: np.ndarray,
-            solved: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, float]]:
-    """The reservations and hourly tables, evaluated directly from the demand at each answer."""
-    P, T = data.num_pools, data.num_hours
-    cols = {name: np.full(P, np.nan) for name in RESERVATION_COLUMNS[5:]}
-    binding = np.full(P, None, dtype=object)
-    parts = empty_parts()
-    costs: dict[int, float] = {}
-    for p in range(P):
-        block, tiers = data.blocks[p], data.tiers[p]
-        mean = block.mean(axis=0)
-        if not solved[p]:
-            for name in parts:
-                parts[name].append(mean if name == "demand" else np.full(T, np.nan))
-            continue
-        R = d.reserve[p]
-        capacity = R + data.existing[p]
-        served: Fill = fill(block, capacity, tiers)
-        tier_cost = dict(zip(tiers.names, served.cost(tiers)))
-        tier_use = dict(zip(tiers.names, served.amounts))
-        reserved_cost = data.reserved[p] * T * R
-        for name in RECOURSE:
-            cols[f"{name}_cost"][p] = tier_cost.get(name, 0.0)
-        expected = reserved_cost + sum(tier_cost.values())
-        used = mean - served.excess
-        cols["expected_cost"][p] = costs[p] = expected
-        cols["reserved_cost"][p] = reserved_cost
-        cols["reserved_utilization"][p] = used.sum() / (capacity * T) if capacity > 0 else np.nan
-        cols["coverage"][p] = served.covered
-        cols["savings_vs_on_demand"][p] = data.on_demand[p] * mean.sum() - expected
-        if R > d.cost_optimal[p] + TIE * max(1.0, abs(R)):
-            binding[p] = "service_level" if plain[p] > d.cost_optimal[p] + TIE * max(1.0, abs(R)) else "safety_margin"
-        else:
-            binding[p] = "cost"
-        for name, values in (("demand", mean), ("reserved", np.full(T, capacity)), ("reserved_used", used)):
-            parts[name].append(values)
-        for name in RECOURSE:
-            parts[name].append(tier_use.get(name, np.zeros(T)))
-    reserve = d.reserve
-    if data.integer and solved.all():
-        reserve = reserve.astype(np.int64)
-        cost_optimal = d.cost_optimal.astype(np.int64)
-    else:
-        cost_optimal = d.cost_optimal
-    rows = pd.DataFrame({
-        "pool": np.array(data.pools, dtype=object),
-        "reserve": reserve,
-        "total_reserved": d.reserve + data.existing,
-        "cost_optimal_reserve": cost_optimal,
-        "binding": binding,
-        **cols,
-    }, columns=RESERVATION_COLUMNS)
-    return rows, hourly_frame(data, parts), costs
 
 
 def _certify(data: ReservationData, d: Decisions, costs: dict[int, float], lower: np.ndarray) -> list[str]:
@@ -316,7 +300,7 @@ def _certify(data: ReservationData, d: Decisions, costs: dict[int, float], lower
     return failed
 
 
-def _combine(wide: PoolSolve, final: PoolSolve, moved: np.ndarray, active: np.ndarray) -> tuple[Status, float, float]:
+def _combine(steps: _Steps, active: np.ndarray) -> tuple[Status, float, float]:
     """Status, objective and bound of a model backend over both steps.
 
     Each pool's cost comes from the step that settled it. Each step's bound is
@@ -325,28 +309,27 @@ def _combine(wide: PoolSolve, final: PoolSolve, moved: np.ndarray, active: np.nd
     """
     objective, slack = 0.0, 0.0
     worst = Status.OPTIMAL
-    for step, mask in ((wide, active & ~moved), (final, moved)):
+    for step, mask in ((steps.relaxed, active & ~steps.re_solved), (steps.constrained, steps.re_solved)):
         if not mask.any():
             continue
         if step.status is not Status.OPTIMAL:
             worst = step.status
-        objective += float(step.pool_cost[mask].sum())
+        objective += float(step.attr["pool_cost"][mask].sum())
         slack += max(0.0, step.objective - step.bound) if math.isfinite(step.bound) else math.inf
     return worst, objective, objective - slack if math.isfinite(slack) else math.nan
 
 
-def _account(result: ReservationResult, data: ReservationData, d: Decisions,
-             steps: tuple[PoolSolve, PoolSolve, np.ndarray], costs: dict[int, float], reasons: list[str],
-             lower: np.ndarray) -> None:
-    """Status, objective, bound and message of ``result``."""
-    wide, final, moved = steps
-    solver_status = final.solver_status if moved.any() else wide.solver_status
+def _record_outcome(result: ReservationResult, data: ReservationData, d: Decisions, steps: _Steps,
+                    costs: dict[int, float], reasons: list[str], lower: np.ndarray) -> None:
+    """Set the status, objective, bound and message of ``result``: infeasible (``reasons``),
+    no plan from a step, certified by :func:`_certify` (exact) or as the solver proved it."""
+    solver_status = steps.solver_status()
     frame = result.reservations
     if reasons:
         result.status = Status.INFEASIBLE
         result.message = f"No plan meets every pool's constraints: {'; '.join(reasons)}. Solver status: {solver_status}."
         return
-    for step in (wide, final):
+    for step in (steps.relaxed, steps.constrained):
         if not step.status.has_solution:
             result.status = step.status
             result.message = f"The {result.backend} backend returned no plan. Solver status: {step.solver_status}."
@@ -370,7 +353,7 @@ def _account(result: ReservationResult, data: ReservationData, d: Decisions,
         result.message = (f"{summary} Certified: every pool's level is no worse than its neighbours and the "
                           "cost is convex. Solver status: exact search.")
         return
-    result.status, result.objective, result.bound = _combine(wide, final, moved, np.isfinite(d.reserve))
+    result.status, result.objective, result.bound = _combine(steps, np.isfinite(d.reserve))
     note = ""
     if result.status is not Status.OPTIMAL:
         # The solver's own objective is not trustworthy short of optimality; the plan's cost is.

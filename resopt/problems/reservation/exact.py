@@ -31,10 +31,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .inputs import Tiers
+from ...backends import SolveOptions
+from ...model import Solution
+from ...result import Status
+from .inputs import PoolSubproblem, Tiers
 
 __all__ = ["SortedDemand", "inverted_cdf_index", "smallest_minimizer", "argmin", "ceil_whole", "Fill", "fill",
-           "recourse_direct"]
+           "recourse_direct", "solve_exact"]
 
 #: Relative tolerance for ties in cost and for rounding floors up to whole units.
 TIE = 1e-9
@@ -216,3 +219,29 @@ def recourse_direct(block: np.ndarray, capacities: np.ndarray, tiers: Tiers) -> 
         out[i] = sum(price * (np.minimum(x, limit) if start == 0 else np.clip(x - start, 0.0, limit)).sum()
                      for price, start, limit in zip(tiers.price, tiers.start, tiers.limit)) / block.shape[0]
     return out
+
+
+def solve_exact(problem: PoolSubproblem, options: SolveOptions) -> Solution:
+    """The ``"exact"`` backend: :func:`smallest_minimizer` and :func:`argmin` pool by pool.
+
+    ``x`` holds new units per pool (NaN outside ``problem.active``). With
+    ``problem.previous`` the answer is that one clipped into the range (exact by
+    convexity, no search). The time limit of ``options`` is checked before each pool;
+    once spent, the status is ``time_limit`` and the pools not yet searched stay NaN.
+    Any ``mip_gap`` is met: each pool's level is its exact minimizer.
+    """
+    data, lower, upper, active = problem.data, problem.lower, problem.upper, problem.active
+    reserve = np.full(data.num_pools, np.nan)
+    if problem.previous is not None:
+        reserve[active] = np.clip(problem.previous[active], lower[active], upper[active])
+        return Solution(Status.OPTIMAL, reserve, solver_status="exact search (clipped)")
+    for p in np.flatnonzero(active):
+        if options.expired():
+            return Solution(Status.TIME_LIMIT, reserve, solver_status=(
+                f"exact search: Time limit reached ({options.time_limit:g} s for the whole call) "
+                f"with {int(np.isfinite(reserve).sum())} of {int(active.sum())} pools searched"))
+        demand = SortedDemand.of(data.blocks[p], data.sorted_demand(p))
+        a = smallest_minimizer(demand, data.reserved[p], data.num_hours, data.tiers[p])
+        reserve[p] = argmin(demand, a, data.reserved[p], data.existing[p], data.num_hours, data.tiers[p],
+                            lower[p], upper[p], data.integer)
+    return Solution(Status.OPTIMAL, reserve, solver_status="exact search")

@@ -17,32 +17,20 @@ it costs no more than the first).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
+from ...backends import SolveOptions
 from ...model import LinearModel, Solution
 from ...result import Status
-from .inputs import ReservationData
+from .inputs import PoolSubproblem, ReservationData
 
-__all__ = ["build_model", "PoolSolve", "ModelSolver", "ExactSolver"]
+__all__ = ["build_model", "ModelSolver", "DEFAULT_MIP_GAP"]
 
-
-@dataclass
-class PoolSolve:
-    """What one backend call returns: new units per pool (NaN where not solved) and the solve's account
-    (``pool_cost``: each pool's share of the objective, where the backend reports it)."""
-
-    reserve: np.ndarray
-    status: Status = Status.OPTIMAL
-    objective: float = math.nan
-    bound: float = math.nan
-    solver_status: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-    pool_cost: np.ndarray | None = None
+#: The relative MIP gap asked of the solvers when ``mip_gap`` is None (the MILP is exact).
+DEFAULT_MIP_GAP = 1e-9
 
 
 def _levels(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,27 +105,36 @@ class ModelSolver:
 
     Two solves: the model itself (its objective and bound are the solver's own),
     then the tilted model of :func:`_tilted` to take the smallest of equally cheap
-    levels; the second answer replaces the first only if it is no dearer.
+    levels; the second answer replaces the first only if it is no dearer. Each solve
+    gets what is left of the time limit and ``mip_gap`` (``DEFAULT_MIP_GAP`` for whole
+    units when None); none starts once the budget is spent. The solution's ``x`` holds
+    new units per pool (NaN outside ``active``), ``attr["pool_cost"]`` each pool's share
+    of the objective.
     """
 
     def __init__(self, solver: Callable[..., Solution]) -> None:
         self.solver = solver
 
-    def __call__(self, data: ReservationData, lower: np.ndarray, upper: np.ndarray, active: np.ndarray, *,
-                 time_limit: float | None, previous: np.ndarray | None = None) -> PoolSolve:
+    def __call__(self, problem: PoolSubproblem, options: SolveOptions) -> Solution:
+        data, lower, upper, active = problem.data, problem.lower, problem.upper, problem.active
         reserve = np.full(data.num_pools, np.nan)
+        pool_cost = np.full(data.num_pools, np.nan)
         if not active.any():
-            return PoolSolve(reserve, objective=0.0, bound=0.0, solver_status="no pool to solve",
-                             pool_cost=np.full(data.num_pools, np.nan))
+            return Solution(Status.OPTIMAL, reserve, 0.0, 0.0, "no pool to solve", attr={"pool_cost": pool_cost})
         model = build_model(data, lower, upper, active)
+        if options.expired():
+            return Solution(Status.TIME_LIMIT, reserve, solver_status="Time limit reached before the solver started",
+                            attr={"pool_cost": pool_cost})
         n_r = int(active.sum())
-        gap = 1e-9 if data.integer else None
-        first = self.solver(model, time_limit=time_limit, mip_gap=gap)
-        out = PoolSolve(reserve, first.status, first.objective, first.bound, first.solver_status,
-                        {f"solve_{k}": v for k, v in first.timings.items()}, np.full(data.num_pools, np.nan))
+        gap = options.mip_gap
+        if gap is None and data.integer:
+            gap = DEFAULT_MIP_GAP
+        first = self.solver(model, time_limit=options.remaining(), mip_gap=gap)
+        out = Solution(first.status, reserve, first.objective, first.bound, first.solver_status,
+                       {f"solve_{k}": v for k, v in first.timings.items()}, {"pool_cost": pool_cost})
         x = first.x
-        if first.status is Status.OPTIMAL:
-            tie = self.solver(_tilted(model, n_r), time_limit=time_limit, mip_gap=gap)
+        if first.status is Status.OPTIMAL and not options.expired():
+            tie = self.solver(_tilted(model, n_r), time_limit=options.remaining(), mip_gap=gap)
             for key, value in tie.timings.items():
                 out.timings[f"tie_break_{key}"] = value
             if (tie.status.has_solution and tie.x is not None
@@ -145,27 +142,7 @@ class ModelSolver:
                 x = tie.x
         if x is not None and out.status.has_solution:
             out.objective = model.objective_value(x)
-            out.pool_cost[active] = np.bincount(_owner(model, n_r), weights=model.c * x, minlength=n_r)
+            pool_cost[active] = np.bincount(_owner(model, n_r), weights=model.c * x, minlength=n_r)
             r = x[:n_r]
             reserve[active] = np.clip(np.round(r) if data.integer else r, lower[active], upper[active])
         return out
-
-
-class ExactSolver:
-    """The vectorized exact method; see :mod:`.exact`. ``previous`` re-uses an earlier,
-    wider search: by convexity, clipping its answer into a narrower range is exact."""
-
-    def __call__(self, data: ReservationData, lower: np.ndarray, upper: np.ndarray, active: np.ndarray, *,
-                 time_limit: float | None, previous: np.ndarray | None = None) -> PoolSolve:
-        from .exact import SortedDemand, argmin, smallest_minimizer
-
-        reserve = np.full(data.num_pools, np.nan)
-        if previous is not None:
-            reserve[active] = np.clip(previous[active], lower[active], upper[active])
-            return PoolSolve(reserve, solver_status="exact search (clipped)")
-        for p in np.flatnonzero(active):
-            demand = SortedDemand.of(data.blocks[p], data.sorted_demand(p))
-            a = smallest_minimizer(demand, data.reserved[p], data.num_hours, data.tiers[p])
-            reserve[p] = argmin(demand, a, data.reserved[p], data.existing[p], data.num_hours, data.tiers[p],
-                                lower[p], upper[p], data.integer)
-        return PoolSolve(reserve, solver_status="exact search")

@@ -20,10 +20,13 @@ from ..._validate import (
     MAX_AMOUNT,
     MAX_COST,
     MAX_PRICE,
+    TableLike,
     as_frame,
     check_columns,
     check_flag,
+    check_mip_gap,
     check_scalar,
+    check_time_limit,
     check_unique,
     column_error,
     limit_text,
@@ -31,9 +34,11 @@ from ..._validate import (
     row_location,
     text_column,
 )
+from ...backends import BackendRegistry
 from ...errors import InputError
 
-__all__ = ["Tiers", "ReservationData", "read_inputs", "read_arrays", "read_prices"]
+__all__ = ["Tiers", "ReservationData", "PoolSubproblem", "read_inputs", "read_arrays", "read_prices",
+           "validate_options"]
 
 DEMAND, PRICES = "demand", "prices"
 #: Recourse options, in the order used to break price ties.
@@ -125,10 +130,48 @@ class ReservationData:
         return len(self.hours)
 
 
+@dataclass(frozen=True, eq=False)
+class PoolSubproblem:
+    """What one backend call solves: new units ``R_p`` in ``[lower_p, upper_p]`` for the ``active`` pools.
+
+    ``previous``: new units per pool from an earlier call over a wider range, or None.
+    Each pool's cost is convex in ``R_p``, so clipping that answer into this range is
+    optimal: a backend may use it instead of searching again.
+    """
+
+    data: ReservationData
+    lower: np.ndarray
+    upper: np.ndarray
+    active: np.ndarray
+    previous: np.ndarray | None = None
+
+
+# ----------------------------------------------------------------------------- options
+
+
+def validate_options(integer: Any, backend: Any, time_limit: Any, mip_gap: Any, *,
+                     backends: BackendRegistry) -> tuple[bool, float | None, float | None]:
+    """Check the solve options of :func:`~resopt.size_reservations`; return ``(integer, time_limit, mip_gap)``.
+
+    ``integer`` must be a bool, ``backend`` ``"auto"`` or a name in ``backends``,
+    ``time_limit`` None or seconds > 0, ``mip_gap`` None or a number in ``[0, 1]``.
+    (``service_level`` and ``safety_margin`` belong to the instance: :func:`read_inputs`
+    checks them with the tables.)
+
+    Raises
+    ------
+    InputError
+        Naming the option and the value.
+    """
+    integer = check_flag(integer, "integer")
+    backends.check_name(backend)
+    return integer, check_time_limit(time_limit), check_mip_gap(mip_gap)
+
+
 # ----------------------------------------------------------------------------- prices
 
 
-def read_prices(prices: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def read_prices(prices: TableLike) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """Check the price table; return it and its columns as float arrays (plus ``pool`` labels).
 
     Empty ``spot`` means no spot market; empty ``spot_limit``, ``on_demand_limit``
@@ -470,7 +513,7 @@ def _assemble(pools: list[str], hours: pd.Index, blocks: list[np.ndarray], cols:
     )
 
 
-def read_inputs(demand: Any, prices: Any, *, service_level: Any, safety_margin: Any,
+def read_inputs(demand: TableLike, prices: TableLike, *, service_level: Any, safety_margin: Any,
                 integer: Any) -> ReservationData:
     """Validate the two tables and the options of :func:`size_reservations`.
 
@@ -493,7 +536,7 @@ def read_inputs(demand: Any, prices: Any, *, service_level: Any, safety_margin: 
     return _assemble(pools, hours, blocks, cols, options)
 
 
-def read_arrays(demand: Any, prices: Any, *, hours: Any, service_level: Any, safety_margin: Any,
+def read_arrays(demand: Any, prices: TableLike, *, hours: Any, service_level: Any, safety_margin: Any,
                 integer: Any) -> ReservationData:
     """Validate a ``(pools, scenarios, hours)`` demand array whose pools follow the rows of ``prices``."""
     options = _options(service_level, safety_margin, integer)

@@ -11,10 +11,11 @@ import pandas as pd
 
 from ...errors import InputError
 from ...result import Result
-from .exact import SortedDemand
-from .inputs import ReservationData
+from .exact import TIE, SortedDemand, fill
+from .inputs import RECOURSE, ReservationData
 
-__all__ = ["ReservationResult", "Decisions", "RESERVATION_COLUMNS", "HOURLY_COLUMNS", "CURVE_COLUMNS"]
+__all__ = ["ReservationResult", "Decisions", "plan_tables", "RESERVATION_COLUMNS", "HOURLY_COLUMNS",
+           "CURVE_COLUMNS"]
 
 RESERVATION_COLUMNS = [
     "pool", "reserve", "total_reserved", "cost_optimal_reserve", "binding", "expected_cost",
@@ -34,14 +35,15 @@ class Decisions:
 
     ``reserve``: new units; ``cost_optimal``: the cheapest level on its own;
     ``floor``: the least level the service level or safety margin allows
-    (``-inf`` without one); ``lowest``: the least level that can meet demand;
-    ``upper``: the reserve limit.
+    (``-inf`` without one); ``least_feasible``: the least level that can meet
+    demand (may be negative: existing units and recourse suffice); ``upper``:
+    the reserve limit.
     """
 
     reserve: np.ndarray
     cost_optimal: np.ndarray
     floor: np.ndarray
-    lowest: np.ndarray
+    least_feasible: np.ndarray
     upper: np.ndarray
 
 
@@ -156,7 +158,7 @@ class ReservationResult(Result):
             raise InputError(f"Pool {data.pools[p]!r} has no reservation to draw: it is infeasible.")
         marks = {"cost optimum": d.cost_optimal[p] + existing}
         if np.isfinite(d.floor[p]):
-            marks["service-level floor"] = max(d.floor[p], d.lowest[p], 0.0) + existing
+            marks["service-level floor"] = max(d.floor[p], d.least_feasible[p], 0.0) + existing
         return plotting.demand_distribution(data.blocks[p], d.reserve[p] + existing, marks=marks, ax=ax,
                                             title=f"{data.pools[p]}: hourly demand against the reserved level")
 
@@ -181,10 +183,10 @@ class ReservationResult(Result):
 
 def _grid(d: Decisions, p: int, integer: bool) -> np.ndarray:
     marks = [v for v in (d.reserve[p], d.cost_optimal[p], d.floor[p]) if np.isfinite(v)]
-    lowest = max(0.0, d.lowest[p]) if np.isfinite(d.lowest[p]) else 0.0
-    marks = marks or [lowest]
+    least = max(0.0, d.least_feasible[p]) if np.isfinite(d.least_feasible[p]) else 0.0
+    marks = marks or [least]
     width = max(5.0, 0.25 * max(marks))
-    lo, hi = max(lowest, min(marks) - width), max(marks) + width
+    lo, hi = max(least, min(marks) - width), max(marks) + width
     if np.isfinite(d.upper[p]):
         hi = max(min(hi, d.upper[p]), max(marks))
     if integer:
@@ -208,7 +210,7 @@ def _curve(data: ReservationData, d: Decisions, p: int, levels: Any) -> pd.DataF
     usable = np.isfinite(bend)
     if usable.any() and np.nanmax(np.where(usable, bend, np.nan)) > 0:
         knee[int(np.nanargmax(np.where(usable, bend, -np.inf)))] = True
-    floor = max(d.floor[p], d.lowest[p], 0.0) if np.isfinite(d.floor[p]) else np.nan
+    floor = max(d.floor[p], d.least_feasible[p], 0.0) if np.isfinite(d.floor[p]) else np.nan
     return pd.DataFrame({
         "pool": data.pools[p],
         "reserve": grid,
@@ -222,6 +224,85 @@ def _curve(data: ReservationData, d: Decisions, p: int, levels: Any) -> pd.DataF
         "service_floor": np.isclose(grid, floor, rtol=0, atol=1e-9),
         "knee": knee,
     }, columns=CURVE_COLUMNS)
+
+
+def _binding(reserve: float, cost_optimal: float, service_floor: float) -> str:
+    """What set a pool's level: ``cost`` (its own optimum), else ``service_level`` when the plain
+    service-level floor is above the cost optimum, else ``safety_margin``."""
+    tie = TIE * max(1.0, abs(reserve))
+    if reserve > cost_optimal + tie:
+        return "service_level" if service_floor > cost_optimal + tie else "safety_margin"
+    return "cost"
+
+
+def _pool_rows(data: ReservationData, d: Decisions, p: int,
+               service_floor: float) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """One solved pool's numbers for the ``reservations`` table and its ``hourly`` arrays,
+    evaluated directly from the demand at its level (:func:`~.exact.fill`)."""
+    T = data.num_hours
+    block, tiers = data.blocks[p], data.tiers[p]
+    mean = block.mean(axis=0)
+    R = d.reserve[p]
+    capacity = R + data.existing[p]
+    served = fill(block, capacity, tiers)
+    tier_cost = dict(zip(tiers.names, served.cost(tiers)))
+    tier_use = dict(zip(tiers.names, served.amounts))
+    reserved_cost = data.reserved[p] * T * R
+    expected = reserved_cost + sum(tier_cost.values())
+    used = mean - served.excess
+    row = {f"{name}_cost": tier_cost.get(name, 0.0) for name in RECOURSE}
+    row.update({
+        "expected_cost": expected,
+        "reserved_cost": reserved_cost,
+        "reserved_utilization": used.sum() / (capacity * T) if capacity > 0 else np.nan,
+        "coverage": served.covered,
+        "savings_vs_on_demand": data.on_demand[p] * mean.sum() - expected,
+        "binding": _binding(R, d.cost_optimal[p], service_floor),
+    })
+    hourly = {"demand": mean, "reserved": np.full(T, capacity), "reserved_used": used}
+    hourly.update({name: tier_use.get(name, np.zeros(T)) for name in RECOURSE})
+    return row, hourly
+
+
+def plan_tables(data: ReservationData, d: Decisions, service_floor: np.ndarray,
+                solved: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, float]]:
+    """The ``reservations`` and ``hourly`` tables of a plan, evaluated directly from the demand,
+    and the expected cost of each ``solved`` pool (by position).
+
+    ``service_floor`` is the service-level floor without the safety margin (``-inf``
+    without a service level): it tells ``service_level`` from ``safety_margin`` in
+    ``binding``. Pools not ``solved`` get NaN numbers, a missing ``binding`` and
+    their mean demand in ``hourly``.
+    """
+    P, T = data.num_pools, data.num_hours
+    cols = {name: np.full(P, np.nan) for name in RESERVATION_COLUMNS[5:]}
+    binding = np.full(P, None, dtype=object)
+    parts = empty_parts()
+    costs: dict[int, float] = {}
+    for p in range(P):
+        if not solved[p]:
+            for name in parts:
+                parts[name].append(data.blocks[p].mean(axis=0) if name == "demand" else np.full(T, np.nan))
+            continue
+        row, hourly = _pool_rows(data, d, p, service_floor[p])
+        binding[p] = row.pop("binding")
+        for name, value in row.items():
+            cols[name][p] = value
+        costs[p] = row["expected_cost"]
+        for name in parts:
+            parts[name].append(hourly[name])
+    reserve, cost_optimal = d.reserve, d.cost_optimal
+    if data.integer and solved.all():
+        reserve, cost_optimal = reserve.astype(np.int64), cost_optimal.astype(np.int64)
+    rows = pd.DataFrame({
+        "pool": np.array(data.pools, dtype=object),
+        "reserve": reserve,
+        "total_reserved": d.reserve + data.existing,
+        "cost_optimal_reserve": cost_optimal,
+        "binding": binding,
+        **cols,
+    }, columns=RESERVATION_COLUMNS)
+    return rows, hourly_frame(data, parts), costs
 
 
 def hourly_frame(data: ReservationData, parts: dict[str, list[np.ndarray]]) -> pd.DataFrame:
