@@ -286,7 +286,8 @@ class _ThresholdSearch:
     identical bit for bit.
     """
 
-    def __init__(self, a, b, lower, upper, *, integer: bool) -> None:
+    def __init__(self, a: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarray, *,
+                 integer: bool) -> None:
         self.a, self.b, self.lower, self.upper = a, b, lower, upper
         self.integer = integer
         n = a.size

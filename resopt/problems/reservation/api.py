@@ -219,59 +219,84 @@ def _name_infeasible(data: ReservationData, mask: np.ndarray, need: np.ndarray, 
 
 @dataclass(frozen=True, eq=False)
 class _Steps:
-    """The two backend calls of one solve: ``relaxed`` (step 1: no floors, no reserve limit,
-    existing units as if they could be given back), ``constrained`` (step 2: the pools in
-    ``re_solved``, whose step-1 answer lies outside their allowed range)."""
+    """The two backend calls of one solve and what they settled, per pool.
+
+    ``relaxed``: step 1, no floors and no reserve limit, existing units as if they
+    could be given back (its answer clipped into range is the cost-optimal level);
+    ``constrained``: step 2, the pools in ``re_solved`` (active pools whose step-1
+    answer lies outside ``[lower, reserve_limit]``). ``active``: the pools with a
+    feasible range; ``floor``: the least level the service level or safety margin
+    allows (``-inf`` without one).
+    """
 
     relaxed: Solution
     constrained: Solution
     re_solved: np.ndarray
+    active: np.ndarray
+    lower: np.ndarray
+    floor: np.ndarray
+
+    def reserve(self) -> np.ndarray:
+        """New units per pool: from the step that settled it, NaN for pools not active."""
+        return np.where(self.re_solved, self.constrained.x, np.where(self.active, self.relaxed.x, np.nan))
 
     def solver_status(self) -> str:
         """The solver's words from the step that settled the last pools."""
         return (self.constrained if self.re_solved.any() else self.relaxed).solver_status
 
 
-def _solve(data: ReservationData, chosen: Backend, options: SolveOptions,
-           timings: dict[str, float]) -> ReservationResult:
-    """Both steps of the solve with ``chosen``, then the tables, the certificate and the status."""
+def _solve_in_two_steps(data: ReservationData, chosen: Backend, options: SolveOptions, least_feasible: np.ndarray,
+                        floor: np.ndarray, reasons: list[str]) -> _Steps:
+    """Solve the pools with ``chosen``: their cost-optimal levels, then those outside their range again.
+
+    ``floor`` is the service-level floor (with the margin); without a service level, a
+    safety margin sets the floor from the step-1 capacity here. Pools that cannot meet
+    their floor within their reserve limit are left out and named in ``reasons``.
+    """
     E, H = data.existing, data.reserve_limit
-    with stopwatch(timings, "floors"):
-        least_feasible, service_floor, floor = _least_levels(data)
     lower0 = np.maximum(least_feasible, 0.0)
-    reasons = _name_infeasible(data, lower0 > H, lower0,
-                               "cannot meet its peak demand (no shortfall penalty, limited recourse) with fewer than")
+    reasons += _name_infeasible(data, lower0 > H, lower0,
+                                "cannot meet its peak demand (no shortfall penalty, limited recourse) with fewer than")
     reasons += _name_infeasible(data, (floor > H) & (lower0 <= H), floor, "needs for its service level")
     active = (lower0 <= H) & ~(floor > H)
+    # Step 1: the cheapest capacity with existing units as if they could be given back
+    # (R >= -existing, no reserve limit). By convexity the cost-optimal reserve is this,
+    # clipped to [least feasible, reserve_limit].
+    relaxed = chosen.solve(PoolSubproblem(data, np.maximum(least_feasible, _round_up(-E, data.integer)),
+                                          np.full(data.num_pools, np.inf), active), options)
+    if data.service_level is None and data.safety_margin > 0:
+        floor = np.where(active, _round_up((1 + data.safety_margin) * (relaxed.x + E) - E, data.integer), -np.inf)
+        reasons += _name_infeasible(data, active & (floor > H), floor, "needs for its safety margin")
+        active &= ~(floor > H)
+    # Step 2: the answer, with the floors. Pools whose step-1 answer already lies in the
+    # narrower range keep it (it is optimal there too); the others are solved again.
+    lower = np.maximum(lower0, floor)
+    with np.errstate(invalid="ignore"):
+        re_solved = active & ~((relaxed.x >= lower) & (relaxed.x <= H))
+    constrained = chosen.solve(PoolSubproblem(data, lower, H, re_solved, previous=relaxed.x), options)
+    return _Steps(relaxed, constrained, re_solved, active, lower, floor)
+
+
+def _solve(data: ReservationData, chosen: Backend, options: SolveOptions,
+           timings: dict[str, float]) -> ReservationResult:
+    """The floors, both steps with ``chosen``, then the plan's tables, certificate and status."""
+    with stopwatch(timings, "floors"):
+        least_feasible, service_floor, floor = _least_levels(data)
+    reasons: list[str] = []
     with stopwatch(timings, "solve"):
-        # Step 1: the cheapest capacity with existing units as if they could be given back
-        # (R >= -existing, no reserve limit). By convexity the cost-optimal reserve is this,
-        # clipped to [least feasible, reserve_limit].
-        relaxed = chosen.solve(PoolSubproblem(data, np.maximum(least_feasible, _round_up(-E, data.integer)),
-                                              np.full(data.num_pools, np.inf), active), options)
-        cost_optimal = np.clip(relaxed.x, lower0, H)
-        if data.service_level is None and data.safety_margin > 0:
-            floor = np.where(active, _round_up((1 + data.safety_margin) * (relaxed.x + E) - E, data.integer),
-                             -np.inf)
-            reasons += _name_infeasible(data, active & (floor > H), floor, "needs for its safety margin")
-            active &= ~(floor > H)
-        # Step 2: the answer, with the floors. Pools whose step-1 answer already lies in the
-        # narrower range keep it (it is optimal there too); the others are solved again.
-        lower = np.maximum(lower0, floor)
-        with np.errstate(invalid="ignore"):
-            re_solved = active & ~((relaxed.x >= lower) & (relaxed.x <= H))
-        constrained = chosen.solve(PoolSubproblem(data, lower, H, re_solved, previous=relaxed.x), options)
+        steps = _solve_in_two_steps(data, chosen, options, least_feasible, floor, reasons)
     data.forget_sorted()  # the floors and the search are done with them
-    reserve = np.where(re_solved, constrained.x, np.where(active, relaxed.x, np.nan))
-    decisions = Decisions(reserve, cost_optimal, floor, least_feasible, H)
+    reserve = steps.reserve()
+    cost_optimal = np.clip(steps.relaxed.x, np.maximum(least_feasible, 0.0), data.reserve_limit)
+    decisions = Decisions(reserve, cost_optimal, steps.floor, least_feasible, data.reserve_limit)
     result = ReservationResult(status=Status.OPTIMAL, backend=chosen.name, problem=PROBLEM, _data=data,
                                _decisions=decisions)
     with stopwatch(timings, "evaluate"):
         rows, hourly, costs = plan_tables(data, decisions, service_floor, np.isfinite(reserve))
     result.reservations, result.hourly = rows, hourly
     with stopwatch(timings, "certify"):
-        _record_outcome(result, data, decisions, _Steps(relaxed, constrained, re_solved), costs, reasons, lower)
-    for step in (relaxed, constrained):
+        _record_outcome(result, data, decisions, steps, costs, reasons)
+    for step in (steps.relaxed, steps.constrained):
         for key, value in step.timings.items():
             timings[f"solver_{key}"] = timings.get(f"solver_{key}", 0.0) + value
     result.timings = timings
@@ -300,7 +325,7 @@ def _certify(data: ReservationData, d: Decisions, costs: dict[int, float], lower
     return failed
 
 
-def _combine(steps: _Steps, active: np.ndarray) -> tuple[Status, float, float]:
+def _combine(steps: _Steps) -> tuple[Status, float, float]:
     """Status, objective and bound of a model backend over both steps.
 
     Each pool's cost comes from the step that settled it. Each step's bound is
@@ -309,7 +334,8 @@ def _combine(steps: _Steps, active: np.ndarray) -> tuple[Status, float, float]:
     """
     objective, slack = 0.0, 0.0
     worst = Status.OPTIMAL
-    for step, mask in ((steps.relaxed, active & ~steps.re_solved), (steps.constrained, steps.re_solved)):
+    settled = np.isfinite(steps.reserve())
+    for step, mask in ((steps.relaxed, settled & ~steps.re_solved), (steps.constrained, steps.re_solved)):
         if not mask.any():
             continue
         if step.status is not Status.OPTIMAL:
@@ -320,7 +346,7 @@ def _combine(steps: _Steps, active: np.ndarray) -> tuple[Status, float, float]:
 
 
 def _record_outcome(result: ReservationResult, data: ReservationData, d: Decisions, steps: _Steps,
-                    costs: dict[int, float], reasons: list[str], lower: np.ndarray) -> None:
+                    costs: dict[int, float], reasons: list[str]) -> None:
     """Set the status, objective, bound and message of ``result``: infeasible (``reasons``),
     no plan from a step, certified by :func:`_certify` (exact) or as the solver proved it."""
     solver_status = steps.solver_status()
@@ -343,7 +369,7 @@ def _record_outcome(result: ReservationResult, data: ReservationData, d: Decisio
     summary = (f"Reserve {np.nansum(frame['reserve']):g} new units over {data.num_pools} pools ({counts}); "
                f"expected cost {total:,.2f} over {data.num_hours} hours.")
     if result.backend == "exact":
-        failed = _certify(data, d, costs, lower)
+        failed = _certify(data, d, costs, steps.lower)
         result.objective = total
         if failed:
             result.status = Status.FEASIBLE
@@ -353,7 +379,7 @@ def _record_outcome(result: ReservationResult, data: ReservationData, d: Decisio
         result.message = (f"{summary} Certified: every pool's level is no worse than its neighbours and the "
                           "cost is convex. Solver status: exact search.")
         return
-    result.status, result.objective, result.bound = _combine(steps, np.isfinite(d.reserve))
+    result.status, result.objective, result.bound = _combine(steps)
     note = ""
     if result.status is not Status.OPTIMAL:
         # The solver's own objective is not trustworthy short of optimality; the plan's cost is.

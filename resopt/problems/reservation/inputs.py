@@ -162,6 +162,12 @@ def validate_options(integer: Any, backend: Any, time_limit: Any, mip_gap: Any, 
     ------
     InputError
         Naming the option and the value.
+
+    Examples
+    --------
+    >>> from resopt.problems.reservation import BACKENDS
+    >>> validate_options(False, "highs", None, 1e-4, backends=BACKENDS)
+    (False, None, 0.0001)
     """
     integer = check_flag(integer, "integer")
     backends.check_name(backend)
