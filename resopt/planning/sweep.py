@@ -394,8 +394,11 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
 
     # Dask's default MALLOC_TRIM_THRESHOLD_=65536 for worker processes made each plan take
     # about 1.5x the CPU time (pandas frees and reallocates large blocks); numpy's thread
-    # counts stay at Dask's default of 1. No dashboard; the HTTP port is any free one.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}), \
+    # counts stay at Dask's default of 1. The statistical profiler (a thread sampling every
+    # task's stack each 10 ms) is off: nothing here reads it. No dashboard; the HTTP port is
+    # any free one.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                          "distributed.worker.profile.enabled": False}), \
             distributed.LocalCluster(n_workers=int(count), processes=True, threads_per_worker=1,
                                      dashboard_address=":0", scheduler_kwargs={"dashboard": False}) as cluster, \
             distributed.Client(cluster) as client:
