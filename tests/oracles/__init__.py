@@ -7,7 +7,10 @@ two independent implementations.
 - :mod:`oracles.placement`: ``check_plan`` (every constraint and cost of a placement plan,
   recomputed) and ``brute_force`` (every option of every replica, tiny instances).
 - :mod:`oracles.reservation`: ``brute_force`` over the whole number of reserved units.
+- :mod:`oracles.scheduling`: ``step_reference`` and ``event_reference``, two plain simulators
+  in exact rational arithmetic, and ``reference_metrics``.
 
 The test modules import them as ``from oracles.placement import check_plan`` (``tests/`` is on
-pytest's ``pythonpath``); no test module imports another.
+pytest's ``pythonpath``); no test module imports another, and no oracle imports ``resopt``
+(``tests/test_oracles.py`` checks both).
 """
