@@ -479,7 +479,13 @@ def test_auto_counts_the_dense_share_and_budget_rows_in_the_size_guard():
     so each dense row counts as another copy of the columns when "auto" judges the size."""
     from resopt.problems.placement.formulation import build_pairs
     from resopt.problems.placement.schema import validate_inputs
-    from resopt.problems.placement.registry import MILP_MAX_COLUMNS_PER_SECOND, milp_fits
+    from resopt.backends import SolveOptions
+    from resopt.problems.placement.formulation import PlacementInstance
+    from resopt.problems.placement.registry import MILP_MAX_COLUMNS_PER_SECOND
+    from resopt.problems.placement.registry import milp_fits as fits
+
+    def milp_fits(data, pairs, time_limit):  # the size rule on (instance, options)
+        return fits(PlacementInstance(data, pairs), SolveOptions(time_limit=time_limit))
 
     workloads = pd.DataFrame({"workload": [f"w{i}" for i in range(1000)], "gpus": 1, "hours": 1,
                               "accelerator": "*"})

@@ -18,7 +18,7 @@ import pandas as pd
 from ...result import Status
 from .formulation import Pairs, instances_needed
 from .result import Diagnosis
-from .schema import PlacementInput, _any, _tokens
+from .schema import PlacementInput, allows_any, listed_values
 
 __all__ = ["precheck", "explain_cuts"]
 
@@ -37,13 +37,13 @@ def _join(values) -> str:
 def _why_no_offering(inp: PlacementInput, w: int) -> str:
     """One sentence on why workload ``w`` has no compatible offering."""
     accel, clouds, regions = inp.accel_req[w], inp.cloud_req[w], inp.region_req[w]
-    ok = np.ones(inp.num_offerings, dtype=bool) if _any(accel) else np.isin(inp.off_accel, _tokens(accel))
-    what = "any accelerator" if _any(accel) else accel
+    ok = np.ones(inp.num_offerings, dtype=bool) if allows_any(accel) else np.isin(inp.off_accel, listed_values(accel))
+    what = "any accelerator" if allows_any(accel) else accel
     for req, have, noun, where in ((clouds, inp.off_cloud, "cloud(s)", f"{what} is offered only in"),
                                    (regions, inp.off_region, "region(s)", "the compatible offerings are in")):
-        if _any(req):
+        if allows_any(req):
             continue
-        inside = ok & np.isin(have, _tokens(req))
+        inside = ok & np.isin(have, listed_values(req))
         if not inside.any():
             return f"asks for {what} in {noun} {req}, but {where} {_join(have[ok])}"
         ok = inside
@@ -97,11 +97,11 @@ def _shortfall(inp: PlacementInput, pairs: Pairs) -> pd.DataFrame:
     for k in np.unique(key[must & has]):
         members = np.flatnonzero((key == k) & must & has)
         w0 = members[0]
-        scope = ", ".join(x for x in (inp.cloud_req[w0], inp.region_req[w0]) if not _any(x)) or "any"
+        scope = ", ".join(x for x in (inp.cloud_req[w0], inp.region_req[w0]) if not allows_any(x)) or "any"
         check(members, np.flatnonzero(inp.allowed[inp.profile[w0]]), bool(inp.spot_ok[w0]),
-              inp.accel_req[w0] if not _any(inp.accel_req[w0]) else "*", scope)
+              inp.accel_req[w0] if not allows_any(inp.accel_req[w0]) else "*", scope)
     # per accelerator over every workload that can only use it
-    single = np.array([not _any(a) and len(_tokens(a)) == 1 for a in inp.accel_req])
+    single = np.array([not allows_any(a) and len(listed_values(a)) == 1 for a in inp.accel_req])
     for acc in np.unique(inp.accel_req[single & must & has]):
         members = np.flatnonzero((inp.accel_req == acc) & must & has)
         offers = np.flatnonzero(inp.off_accel == acc)

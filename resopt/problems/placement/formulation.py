@@ -31,7 +31,8 @@ import scipy.sparse as sp
 from ...model import LinearModel
 from .schema import MODES, PlacementInput
 
-__all__ = ["Pairs", "build_pairs", "build_model", "plan_tables", "ASSIGNMENT_COLUMNS", "UNPLACED_COLUMNS"]
+__all__ = ["Pairs", "PlacementInstance", "build_pairs", "build_model", "plan_tables", "plan_objective",
+           "ASSIGNMENT_COLUMNS", "UNPLACED_COLUMNS"]
 
 ASSIGNMENT_COLUMNS = ["workload", "replica", "cloud", "region", "instance_type", "mode", "instances", "gpus",
                       "compute_cost", "egress_cost", "emissions_kg", "cost"]
@@ -71,6 +72,23 @@ class Pairs:
 
     def take(self, idx: np.ndarray) -> Pairs:
         return Pairs(**{k: getattr(self, k)[idx] for k in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class PlacementInstance:
+    """What every placement backend solves: the validated input and its compatible pairs.
+
+    A backend's ``solve(instance, options)`` returns a :class:`~resopt.model.Solution`
+    whose ``x`` holds the replicas placed on each pair, in the order of ``pairs``.
+    """
+
+    data: PlacementInput
+    pairs: Pairs
+
+    @classmethod
+    def of(cls, data: PlacementInput) -> PlacementInstance:
+        """The instance of ``data``, its pairs built by :func:`build_pairs`."""
+        return cls(data, build_pairs(data))
 
 
 def _cartesian_by_profile(inp: PlacementInput) -> tuple[np.ndarray, np.ndarray]:
@@ -143,8 +161,8 @@ def _undominated(inp: PlacementInput, pairs: Pairs) -> np.ndarray:
     """Indices of pairs not dominated by the cheapest unlimited pair of their group."""
     key = group_keys(inp, pairs)
     unlimited = np.isinf(inp.capacity[pairs.o, pairs.mode])
-    cu = np.where(unlimited, pairs.cost, np.inf)
-    order = np.lexsort((cu, key))
+    unlimited_cost = np.where(unlimited, pairs.cost, np.inf)
+    order = np.lexsort((unlimited_cost, key))
     ks = key[order]
     new = np.empty(ks.size, dtype=bool)
     new[0] = True
@@ -153,7 +171,7 @@ def _undominated(inp: PlacementInput, pairs: Pairs) -> np.ndarray:
     gid = np.empty_like(gid_sorted)
     gid[order] = gid_sorted
     best = order[new]  # the cheapest unlimited pair of each group (if any)
-    best_cost = cu[best]
+    best_cost = unlimited_cost[best]
     spend = pairs.spend
     keep = (pairs.cost < best_cost[gid] - _TOL) | np.isinf(best_cost[gid])
     if inp.budget is not None:
@@ -174,83 +192,114 @@ class ModelLayout:
     share_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # one per cloud code
 
 
-def _coo(rows: list[np.ndarray], cols: list[np.ndarray], vals: list[np.ndarray], shape: tuple[int, int]):
-    return sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
+class _RowBlocks:
+    """The constraint rows of the MILP, gathered block by block as sparse triplets and bounds."""
+
+    def __init__(self, num_cols: int) -> None:
+        self.num_cols = num_cols
+        self.num_rows = 0
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lower: np.ndarray,
+            upper: np.ndarray) -> np.ndarray:
+        """Append ``lower.size`` rows (``rows`` counts from 0 within the block); return their indices."""
+        first = self.num_rows
+        self.rows.append(first + rows)
+        self.cols.append(cols)
+        self.vals.append(vals)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.num_rows += lower.size
+        return first + np.arange(lower.size)
+
+    def matrix(self) -> sp.csr_array:
+        return sp.csr_array((np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+                            shape=(self.num_rows, self.num_cols))
+
+
+def _replica_rows(blocks: _RowBlocks, inp: PlacementInput, pairs: Pairs, penalized: np.ndarray) -> None:
+    """Every replica once: ``sum_{p of w} y[p] + u[w] = replicas[w]``."""
+    n = pairs.size
+    replicas = inp.replicas.astype(float)
+    blocks.add(np.concatenate([pairs.w, penalized]), np.concatenate([np.arange(n), n + np.arange(penalized.size)]),
+               np.concatenate([np.ones(n), np.ones(penalized.size)]), replicas, replicas)
+
+
+def _capacity_rows(blocks: _RowBlocks, inp: PlacementInput, pairs: Pairs, layout: ModelLayout) -> None:
+    """GPUs used per offering and mode within its finite capacity."""
+    finite = np.isfinite(inp.capacity[pairs.o, pairs.mode])
+    if not finite.any():
+        return
+    resources, row_of_pair = np.unique(pairs.res[finite], return_inverse=True)
+    layout.capacity_rows = blocks.add(row_of_pair, np.flatnonzero(finite), pairs.used[finite],
+                                      np.full(resources.size, -np.inf), inp.capacity.ravel()[resources])
+    layout.capacity_resources = resources
+
+
+def _spread_rows(blocks: _RowBlocks, inp: PlacementInput, pairs: Pairs) -> None:
+    """At most one replica of a spread workload per region (groups with a single pair need no row)."""
+    spread = inp.spread[pairs.w]
+    if not spread.any():
+        return
+    _, group, group_size = np.unique(group_keys(inp, pairs)[spread], return_inverse=True, return_counts=True)
+    shared = group_size[group] > 1
+    if not shared.any():
+        return
+    _, row = np.unique(group[shared], return_inverse=True)
+    num_groups = int(row.max()) + 1
+    blocks.add(row, np.flatnonzero(spread)[shared], np.ones(int(shared.sum())), np.full(num_groups, -np.inf),
+               np.ones(num_groups))
+
+
+def _budget_row(blocks: _RowBlocks, inp: PlacementInput, pairs: Pairs, layout: ModelLayout) -> None:
+    """The spend within the budget (one dense row)."""
+    if inp.budget is None:
+        return
+    n = pairs.size
+    layout.budget_row = int(blocks.add(np.zeros(n, np.int64), np.arange(n), pairs.spend, np.array([-np.inf]),
+                                       np.array([inp.budget]))[0])
+
+
+def _share_rows(blocks: _RowBlocks, inp: PlacementInput, pairs: Pairs, layout: ModelLayout) -> None:
+    """Each cloud's spend within ``max_cloud_share`` of the total (one dense row per cloud)."""
+    if inp.max_cloud_share is None or inp.max_cloud_share >= 1:
+        return
+    n, num_clouds, share = pairs.size, inp.clouds.size, inp.max_cloud_share
+    own = pairs.cloud[None, :] == np.arange(num_clouds)[:, None]
+    layout.share_rows = blocks.add(np.repeat(np.arange(num_clouds), n), np.tile(np.arange(n), num_clouds),
+                                   (pairs.spend[None, :] * (own - share)).ravel(), np.full(num_clouds, -np.inf),
+                                   np.zeros(num_clouds))
 
 
 def build_model(inp: PlacementInput, pairs: Pairs) -> tuple[LinearModel, ModelLayout]:
-    """The placement MILP (module docstring) as a sparse :class:`LinearModel`."""
-    n = pairs.size
-    W = inp.num_workloads
-    pen_w = np.flatnonzero(np.isfinite(inp.penalty))
-    ncol = n + pen_w.size
-    cols = np.arange(n)
-    rows_l: list[np.ndarray] = [pairs.w, pen_w]
-    cols_l: list[np.ndarray] = [cols, n + np.arange(pen_w.size)]
-    vals_l: list[np.ndarray] = [np.ones(n), np.ones(pen_w.size)]
-    lo_l = [inp.replicas.astype(float)]
-    hi_l = [inp.replicas.astype(float)]
-    nrow = W
-    layout = ModelLayout(n, pen_w)
-    # capacity per offering and mode
-    cap = inp.capacity[pairs.o, pairs.mode]
-    finite = np.isfinite(cap)
-    if finite.any():
-        res_codes, res_idx = np.unique(pairs.res[finite], return_inverse=True)
-        rows_l.append(nrow + res_idx)
-        cols_l.append(cols[finite])
-        vals_l.append(pairs.used[finite])
-        lo_l.append(np.full(res_codes.size, -np.inf))
-        hi_l.append(inp.capacity.ravel()[res_codes])
-        layout.capacity_rows = nrow + np.arange(res_codes.size)
-        layout.capacity_resources = res_codes
-        nrow += res_codes.size
-    # spread: at most one replica of a workload per region
-    spread = inp.spread[pairs.w]
-    if spread.any():
-        key = group_keys(inp, pairs)[spread]
-        uniq, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
-        multi = counts[inv] > 1
-        if multi.any():
-            _, gidx = np.unique(inv[multi], return_inverse=True)
-            rows_l.append(nrow + gidx)
-            cols_l.append(cols[spread][multi])
-            vals_l.append(np.ones(int(multi.sum())))
-            ng = int(gidx.max()) + 1
-            lo_l.append(np.full(ng, -np.inf))
-            hi_l.append(np.ones(ng))
-            nrow += ng
-    spend = pairs.spend
-    if inp.budget is not None:
-        rows_l.append(np.full(n, nrow))
-        cols_l.append(cols)
-        vals_l.append(spend)
-        lo_l.append(np.array([-np.inf]))
-        hi_l.append(np.array([inp.budget]))
-        layout.budget_row = nrow
-        nrow += 1
-    if inp.max_cloud_share is not None and inp.max_cloud_share < 1:
-        nc = inp.clouds.size
-        s = inp.max_cloud_share
-        rows_l.append(np.repeat(nrow + np.arange(nc), n))
-        cols_l.append(np.tile(cols, nc))
-        own = pairs.cloud[None, :] == np.arange(nc)[:, None]
-        vals_l.append((spend[None, :] * (own - s)).ravel())
-        lo_l.append(np.full(nc, -np.inf))
-        hi_l.append(np.zeros(nc))
-        layout.share_rows = nrow + np.arange(nc)
-        nrow += nc
-    A = _coo(rows_l, cols_l, vals_l, (nrow, ncol))
-    col_upper = np.concatenate([np.where(spread, 1.0, inp.replicas[pairs.w].astype(float)),
-                                inp.replicas[pen_w].astype(float)])
+    """The placement MILP (module docstring) as a sparse :class:`LinearModel`.
+
+    Columns: ``y`` per pair, then ``u`` per workload with a finite penalty. Rows, one
+    builder per block: replicas, capacities, spread groups, budget, cloud shares.
+    """
+    penalized = np.flatnonzero(np.isfinite(inp.penalty))
+    num_cols = pairs.size + penalized.size
+    layout = ModelLayout(pairs.size, penalized)
+    blocks = _RowBlocks(num_cols)
+    _replica_rows(blocks, inp, pairs, penalized)
+    _capacity_rows(blocks, inp, pairs, layout)
+    _spread_rows(blocks, inp, pairs)
+    _budget_row(blocks, inp, pairs, layout)
+    _share_rows(blocks, inp, pairs, layout)
+    col_upper = np.concatenate([np.where(inp.spread[pairs.w], 1.0, inp.replicas[pairs.w].astype(float)),
+                                inp.replicas[penalized].astype(float)])
     model = LinearModel(
-        c=np.concatenate([pairs.cost, inp.penalty[pen_w]]),
-        A=A,
-        row_lower=np.concatenate(lo_l),
-        row_upper=np.concatenate(hi_l),
-        col_lower=np.zeros(ncol),
+        c=np.concatenate([pairs.cost, inp.penalty[penalized]]),
+        A=blocks.matrix(),
+        row_lower=np.concatenate(blocks.lower),
+        row_upper=np.concatenate(blocks.upper),
+        col_lower=np.zeros(num_cols),
         col_upper=col_upper,
-        integrality=np.ones(ncol, dtype=bool),
+        integrality=np.ones(num_cols, dtype=bool),
         name="placement",
     )
     return model, layout
@@ -294,3 +343,8 @@ def plan_tables(inp: PlacementInput, pairs: Pairs, counts: np.ndarray) -> tuple[
         "penalty": inp.penalty[uw],
     }, columns=UNPLACED_COLUMNS)
     return assignments, unplaced
+
+
+def plan_objective(assignments: pd.DataFrame, unplaced: pd.DataFrame) -> float:
+    """The cost of a plan from its tables: placed replicas' cost plus unplaced replicas' penalty."""
+    return float(assignments["cost"].sum() + unplaced["penalty"].sum())

@@ -37,13 +37,17 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ...backends import SolveOptions
+from ...model import Solution
 from ...result import Status, relative_gap
-from .formulation import Pairs, group_keys
-from .schema import PlacementInput
+from .formulation import Pairs, PlacementInstance, group_keys
+from .schema import NOMINAL_TIME_LIMIT, PlacementInput
 
-__all__ = ["solve_heuristic", "lagrangian_bound", "lp_bound", "Relaxation"]
+__all__ = ["solve_heuristic", "lagrangian_bound", "lp_bound", "Relaxation", "Multipliers"]
 
 _TOL = 1e-9
+#: The subgradient stops once the plan is proved within this relative gap (or a tighter ``mip_gap``).
+_SUBGRADIENT_GAP = 1e-4
 
 
 def _first_of_runs(keys: np.ndarray) -> np.ndarray:
@@ -160,15 +164,32 @@ class Relaxation:
 
 
 @dataclass
-class _Multipliers:
+class Multipliers:
+    """Prices of the relaxed coupling rows, all ``>= 0``.
+
+    Attributes
+    ----------
+    lam : ndarray
+        USD per GPU of each resource (``3 * offering + mode``): the capacity prices.
+    nu : float
+        USD per USD of spend: the budget's price.
+    mu : ndarray
+        One price per cloud for its share-cap row.
+    """
+
     lam: np.ndarray
     nu: float
     mu: np.ndarray
 
+    @classmethod
+    def zero(cls, relax: Relaxation) -> Multipliers:
+        """All prices zero (the plain cheapest-pair relaxation)."""
+        return cls(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds))
+
 
 def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: float = 30.0,
                      upper: float = math.nan, on_improve=None, tol: float = 1e-4, theta: float = 2.0,
-                     patience: int = 20, start: _Multipliers | None = None, improve_every: int = 25,
+                     patience: int = 20, start: Multipliers | None = None, improve_every: int = 25,
                      max_halvings: int = 4):
     """Projected subgradient ascent on the Lagrangian dual.
 
@@ -184,7 +205,7 @@ def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: f
     else:
         lam, nu, mu = start.lam.copy(), start.nu, start.mu.copy()
     best = -math.inf
-    best_mult = _Multipliers(lam.copy(), nu, mu.copy())
+    best_mult = Multipliers(lam.copy(), nu, mu.copy())
     stall = halvings = 0
     deadline = time.perf_counter() + time_budget
     for it in range(iterations):
@@ -193,7 +214,7 @@ def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: f
             break  # a must-place workload has no pair: the caller diagnoses it
         if best == -math.inf or value > best + 1e-12 * max(1.0, abs(best)):
             best, stall, halvings = value, 0, 0
-            best_mult = _Multipliers(lam.copy(), nu, mu.copy())
+            best_mult = Multipliers(lam.copy(), nu, mu.copy())
         else:
             stall += 1
             if stall >= patience:
@@ -201,7 +222,7 @@ def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: f
                 if halvings >= max_halvings:
                     break  # the bound no longer improves
         if on_improve is not None and (it % improve_every == improve_every - 1):
-            cand = on_improve(_Multipliers(lam.copy(), nu, mu.copy()))
+            cand = on_improve(Multipliers(lam.copy(), nu, mu.copy()))
             if cand < upper or not math.isfinite(upper):
                 upper = cand
         gpus, spend, spend_c = relax.usage(sel, take)
@@ -222,7 +243,7 @@ def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: f
         lam = np.maximum(0.0, lam + step * g_lam)
         nu = max(0.0, nu + step * g_nu)
         mu = np.maximum(0.0, mu + step * g_mu)
-    return best, best_mult, _Multipliers(lam, nu, mu), upper
+    return best, best_mult, Multipliers(lam, nu, mu), upper
 
 
 # -- feasible plans ------------------------------------------------------------------
@@ -476,7 +497,7 @@ def repair_side_constraints(plan: _Plan, *, deadline: float = math.inf, max_move
     return plan
 
 
-def _plan_from_multipliers(relax: Relaxation, mult: _Multipliers, deadline: float) -> _Plan:
+def _plan_from_multipliers(relax: Relaxation, mult: Multipliers, deadline: float) -> _Plan:
     adj = relax.priced(mult.lam, mult.nu, mult.mu)
     plan = greedy(relax, adj)
     for _ in range(3):  # repair: workloads left without capacity go first
@@ -617,7 +638,7 @@ class _RestrictedMaster:
         lone = self.group_spread[g] & (self.group_row[g] < 0)
         np.maximum.at(sigma, g[lone], -col_dual[lone])
         objective = float(self.h.getInfo().objective_function_value)
-        return optimal, objective, _Multipliers(lam, nu, mu), y[:rx.n.size], np.maximum(sigma, 0.0)
+        return optimal, objective, Multipliers(lam, nu, mu), y[:rx.n.size], np.maximum(sigma, 0.0)
 
 
 def _cheapest_per_workload(relax: Relaxation, score: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
@@ -629,7 +650,7 @@ def _cheapest_per_workload(relax: Relaxation, score: np.ndarray, candidates: np.
     return order[rank < k]
 
 
-def lp_bound(relax: Relaxation, start: _Multipliers | None = None, columns: np.ndarray | None = None, *,
+def lp_bound(relax: Relaxation, start: Multipliers | None = None, columns: np.ndarray | None = None, *,
              time_budget: float = 30.0, tol: float = 1e-7, per_workload: int = 3, initial_per_workload: int = 2):
     """The LP bound by column generation over the pairs, certified by the Lagrangian function.
 
@@ -646,7 +667,7 @@ def lp_bound(relax: Relaxation, start: _Multipliers | None = None, columns: np.n
     time limit has duals that may be far worse).
     """
     deadline = time.perf_counter() + time_budget
-    start = start or _Multipliers(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds))
+    start = start or Multipliers.zero(relax)
     master = _RestrictedMaster(relax)
     adj = relax.priced(start.lam, start.nu, start.mu)
     first = _cheapest_per_workload(relax, adj, np.arange(relax.w.size), initial_per_workload)
@@ -695,29 +716,36 @@ def _sample_relaxation(inp: PlacementInput, pairs: Pairs, size: int, seed: int =
 SAMPLE_ABOVE_WORKLOADS = 20_000
 
 
-def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60.0, iterations: int = 1000,
-                    return_multipliers: bool = False):
-    """LP bound by column generation + greedy/repair/local search; same return shape as the exact backends.
+def solve_heuristic(instance: PlacementInstance, options: SolveOptions, *, iterations: int = 1000) -> Solution:
+    """LP bound by column generation + greedy/repair/local search: the ``"heuristic"`` backend.
 
     The bound is the Lagrangian function at the duals of the LP relaxation,
-    reached by column generation (:func:`lp_bound`, up to 60% of
-    ``time_limit``); instances over ``SAMPLE_ABOVE_WORKLOADS`` workloads start
-    it from the LP prices of a random 10% sample. Should the LP not finish, the
-    subgradient continues from its best prices until it stops improving the
-    bound (or 75% of ``time_limit`` has passed). The plan is the greedy's at the
-    LP duals; without them (or when that plan misses a side constraint) also at
-    the start prices and along the subgradient.
+    reached by column generation (:func:`lp_bound`, up to 60% of the budget);
+    instances over ``SAMPLE_ABOVE_WORKLOADS`` workloads start it from the LP
+    prices of a random 10% sample. Should the LP not finish, the subgradient
+    continues from its best prices until it stops improving the bound, proves the
+    plan within ``min(options.mip_gap, 1e-4)``, or 75% of the budget has passed.
+    The plan is the greedy's at the LP duals; without them (or when that plan
+    misses a side constraint) also at the start prices and along the subgradient.
 
-    Returns ``(status, counts per pair, bound, message, timings)`` with the
-    counts in the order of ``pairs``.
+    The budget is ``options.remaining()``; without a time limit the phases are
+    paced on :data:`~.schema.NOMINAL_TIME_LIMIT` seconds. ``Solution.x`` holds the
+    replicas per pair in the order of ``instance.pairs``; ``attr["multipliers"]``
+    the :class:`Multipliers` at the bound (capacity prices for POP's whole bound).
+    Without a feasible plan the status is ``time_limit`` when a budget was given
+    and spent, else ``error`` (the heuristic proves no infeasibility).
     """
     t0 = time.perf_counter()
+    inp, pairs = instance.data, instance.pairs
     timings: dict[str, float] = {}
+    left = options.remaining()
+    budget = NOMINAL_TIME_LIMIT if left is None else left
+    gap_target = _SUBGRADIENT_GAP if options.mip_gap is None else min(options.mip_gap, _SUBGRADIENT_GAP)
     relax = Relaxation(inp, pairs)
-    deadline = t0 + time_limit
+    deadline = t0 + budget
     best_plan: list[_Plan] = []
 
-    def try_plan(mult: _Multipliers) -> float:
+    def try_plan(mult: Multipliers) -> float:
         t = time.perf_counter()
         plan = _plan_from_multipliers(relax, mult, deadline)
         timings["plan"] = timings.get("plan", 0.0) + time.perf_counter() - t
@@ -727,15 +755,15 @@ def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60
             return plan.objective()
         return math.inf
 
-    start = _Multipliers(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds))
+    start = Multipliers.zero(relax)
     if inp.num_workloads > SAMPLE_ABOVE_WORKLOADS:
         t = time.perf_counter()
         sample = _sample_relaxation(inp, pairs, max(5_000, inp.num_workloads // 10))
-        _, start, _, _ = lp_bound(sample, time_budget=0.1 * time_limit)
+        _, start, _, _ = lp_bound(sample, time_budget=0.1 * budget)
         timings["warm_start"] = time.perf_counter() - t
     t = time.perf_counter()
     bound, best_mult, converged, rounds = lp_bound(
-        relax, start, time_budget=max(0.0, 0.6 * time_limit - (time.perf_counter() - t0)))
+        relax, start, time_budget=max(0.0, 0.6 * budget - (time.perf_counter() - t0)))
     timings["lp"] = time.perf_counter() - t
     how = f"LP duals, {rounds} column generation round(s)"
     if converged:
@@ -747,28 +775,29 @@ def solve_heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float = 60
     if not converged:
         t = time.perf_counter()
         value, mult, last_mult, upper = lagrangian_bound(
-            relax, iterations=iterations, time_budget=max(0.0, 0.75 * time_limit - (time.perf_counter() - t0)),
-            upper=upper, on_improve=try_plan, theta=0.5 if math.isfinite(bound) else 2.0, patience=20,
-            start=best_mult if math.isfinite(bound) else None, improve_every=25 if relax.w.size < 200_000 else 100)
+            relax, iterations=iterations, time_budget=max(0.0, 0.75 * budget - (time.perf_counter() - t0)),
+            upper=upper, on_improve=try_plan, tol=gap_target, theta=0.5 if math.isfinite(bound) else 2.0,
+            patience=20, start=best_mult if math.isfinite(bound) else None,
+            improve_every=25 if relax.w.size < 200_000 else 100)
         if value > bound:
             bound, best_mult = value, mult
             try_plan(best_mult)
         try_plan(last_mult)
         timings["subgradient"] = time.perf_counter() - t
         how = f"LP unfinished after {rounds} column generation round(s), then subgradient"
+    attr = {"multipliers": best_mult}
     if not best_plan:
         plan = _plan_from_multipliers(relax, best_mult, deadline)
         text = "heuristic found no feasible plan: " + "; ".join(plan.violations()) + \
             " (not proven infeasible; try an exact backend)"
-        out = (Status.ERROR, None, bound, text, timings)
-        return (*out, best_mult) if return_multipliers else out
+        status = Status.TIME_LIMIT if options.expired() else Status.ERROR
+        return Solution(status, None, math.nan, bound, text, timings, attr)
     plan = best_plan[0]
     objective = plan.objective()
     bound = min(bound, objective)
     gap = relative_gap(objective, bound)
     status = Status.OPTIMAL if gap == 0.0 else Status.FEASIBLE
-    counts = np.empty_like(plan.counts)
-    counts[relax.order] = plan.counts
+    replicas = np.empty_like(plan.counts)
+    replicas[relax.order] = plan.counts
     text = f"heuristic: Lagrangian bound {bound:.6g} ({how}), plan {objective:.6g}, gap {gap:.3%}"
-    out = (status, counts, bound, text, timings)
-    return (*out, best_mult) if return_multipliers else out
+    return Solution(status, replicas, objective, bound, text, timings, attr)

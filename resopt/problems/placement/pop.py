@@ -16,21 +16,19 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ...result import Status, relative_gap
-from .diagnosis import precheck
-from .formulation import build_pairs, plan_tables
-from .heuristic import Relaxation, lp_bound, solve_heuristic
-from .registry import REGISTRY, milp_fits
-from .result import PlacementResult
-from .schema import PlacementInput
+from ...backends import SolveOptions
+from .formulation import PlacementInstance, build_pairs
+from .heuristic import Relaxation, lp_bound
+from .registry import SolvedPart, solve_part
+from .schema import NOMINAL_TIME_LIMIT, PlacementInput
 
-__all__ = ["solve_partitioned", "split_capacity"]
+__all__ = ["Partition", "partition", "solve_parts", "whole_bound", "split_capacity"]
 
 
 def split_capacity(capacity: np.ndarray, per_instance: np.ndarray, k: int) -> np.ndarray:
@@ -51,32 +49,70 @@ def split_capacity(capacity: np.ndarray, per_instance: np.ndarray, k: int) -> np
     return parts
 
 
-def _solve_part(inp: PlacementInput, part_capacity: np.ndarray, backend: str, time_limit: float,
-                mip_gap: float) -> dict[str, Any]:
-    """Solve one part (module level, so process pools and Dask can ship it)."""
+@dataclass
+class Partition:
+    """Workloads dealt to ``k`` random parts, each with its share of capacity and budget."""
+
+    members: list[np.ndarray]  # workload indices of each part
+    capacity: np.ndarray  # (parts, O, 3) GPUs per offering and mode
+    parts: list[PlacementInput]
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+
+def partition(data: PlacementInput, k: int, seed: int) -> Partition:
+    """Deal workloads to ``k`` random parts (empty parts dropped); split capacity and budget."""
+    rng = np.random.default_rng(seed)
+    part_of = rng.permutation(data.num_workloads) % k
+    members = [np.flatnonzero(part_of == j) for j in range(k)]
+    members = [m for m in members if m.size]
+    capacity = split_capacity(data.capacity, data.accel_count, len(members))
+    parts = []
+    for j, m in enumerate(members):
+        budget = None if data.budget is None else data.budget * data.replicas[m].sum() / data.num_replicas
+        parts.append(data.subset(m, capacity=capacity[j], budget=budget))
+    return Partition(members, capacity, parts)
+
+
+def _solve_part(part: PlacementInput, backend: str, deadline: float | None, mip_gap: float | None) -> SolvedPart:
+    """Solve one part (module level, so process pools and Dask can ship it).
+
+    ``deadline`` is a wall-clock time (``time.time()``, comparable across processes);
+    the part's budget is what is left of it when the part starts. The part's capacity
+    prices go into ``solution.attr["multipliers"]``: the heuristic's own, or the LP duals
+    of a part solved exactly.
+    """
     t0 = time.perf_counter()
-    part = replace(inp, capacity=part_capacity)
-    pairs = build_pairs(part)
-    use = backend
-    if backend == "auto":
-        use = "highs" if milp_fits(part, pairs, time_limit) else "heuristic"
-    lam = None
-    if use == "heuristic":
-        status, counts, bound, text, timings, mult = solve_heuristic(part, pairs, time_limit=time_limit,
-                                                                     return_multipliers=True)
-        lam = mult.lam
-    else:
-        status, counts, bound, text, timings = REGISTRY.resolve(use).solve(part, pairs, time_limit=time_limit,
-                                                                           mip_gap=mip_gap)
-        if status.has_solution and counts is not None and pairs.size:
-            # capacity prices for the whole-problem bound: the part's LP duals
-            _, mult, _, _ = lp_bound(Relaxation(part, pairs), time_budget=min(10.0, 0.2 * time_limit))
-            lam = mult.lam
-    out: dict[str, Any] = {"status": status, "text": text, "backend": use, "lam": lam, "timings": timings}
-    if status.has_solution and counts is not None:
-        out["assignments"], out["unplaced"] = plan_tables(part, pairs, counts)
-    out["seconds"] = time.perf_counter() - t0
-    return out
+    options = SolveOptions.start(None if deadline is None else max(0.0, deadline - time.time()), mip_gap)
+    instance = PlacementInstance.of(part)
+    solved = solve_part(instance, backend, options)
+    if solved.has_plan and "multipliers" not in solved.solution.attr and instance.pairs.size:
+        seconds = NOMINAL_TIME_LIMIT if options.time_limit is None else options.time_limit
+        left = options.remaining()
+        budget = min(10.0, 0.2 * seconds) if left is None else min(10.0, 0.2 * seconds, left)
+        solved.solution.attr["multipliers"] = lp_bound(Relaxation(part, instance.pairs), time_budget=budget)[1]
+    solved.seconds = time.perf_counter() - t0
+    return solved
+
+
+def solve_parts(split: Partition, backend: str, options: SolveOptions, executor: Any = None) -> list[SolvedPart]:
+    """Solve every part, through ``executor.submit`` when given, within the budget of ``options``.
+
+    With an executor the parts share the deadline (they run side by side); without one
+    each part gets an equal share of what is left when it starts.
+    """
+    if executor is None:
+        solved = []
+        for j, part in enumerate(split.parts):
+            left = options.remaining()
+            deadline = None if left is None else time.time() + left / (len(split) - j)
+            solved.append(_solve_part(part, backend, deadline, options.mip_gap))
+        return solved
+    left = options.remaining()
+    deadline = None if left is None else time.time() + left
+    futures = [executor.submit(_solve_part, part, backend, deadline, options.mip_gap) for part in split.parts]
+    return [f.result() for f in futures]
 
 
 def _part_dual_values(inp: PlacementInput, lams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,14 +132,15 @@ def _part_dual_values(inp: PlacementInput, lams: np.ndarray) -> tuple[np.ndarray
     return values, usage
 
 
-def _part_prices(outs: list[dict[str, Any]], caps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _part_prices(solved: list[SolvedPart], caps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and median price per resource over the parts that held some of that capacity.
 
     A part that got no instance of an offering has no price for it; counting it
     as zero would dilute the average and weaken the bound.
     """
-    k = len(outs)
-    lams = np.stack([o["lam"] if o["lam"] is not None else np.zeros(caps[0].size) for o in outs])
+    k = len(solved)
+    prices = [s.solution.attr.get("multipliers") for s in solved]
+    lams = np.stack([p.lam if p is not None else np.zeros(caps[0].size) for p in prices])
     held = caps.reshape(k, -1) > 0
     count = held.sum(axis=0)
     mean = np.where(count > 0, (lams * held).sum(axis=0) / np.maximum(count, 1), 0.0)
@@ -113,8 +150,8 @@ def _part_prices(outs: list[dict[str, Any]], caps: np.ndarray) -> tuple[np.ndarr
     return mean, median
 
 
-def _whole_bound(inp: PlacementInput, members: list[np.ndarray], mean: np.ndarray, median: np.ndarray,
-                 executor: Any, upper: float, passes: int = 2) -> float:
+def whole_bound(data: PlacementInput, split: Partition, solved: list[SolvedPart], upper: float,
+                options: SolveOptions, executor: Any = None, passes: int = 2) -> float:
     """Lagrangian bound of the whole problem, streamed part by part.
 
     The first pass tries the parts' mean prices, scaled by 0.85 to 1.15, and
@@ -122,12 +159,14 @@ def _whole_bound(inp: PlacementInput, members: list[np.ndarray], mean: np.ndarra
     them (Polyak's rule with the plan's cost ``upper`` as the target, several
     fractions of the step). Each pass builds every part's pairs once and
     evaluates all its candidates on them. Any prices >= 0 give a valid bound,
-    so the best value is kept.
+    so the best value is kept. The first pass always runs (it gives the bound); the
+    second only while the budget of ``options`` lasts.
     """
-    cap = inp.capacity.ravel()
+    mean, median = _part_prices(solved, split.capacity)
+    cap = data.capacity.ravel()
     finite = np.isfinite(cap)
     cap_f = np.where(finite, cap, 0.0)
-    full = [inp.subset(m) for m in members]
+    full = [data.subset(m) for m in split.members]
     cands = [mean * a for a in np.linspace(0.85, 1.15, 13)] + [median]
     best, best_lam, best_use = -np.inf, None, None
     for p in range(passes):
@@ -138,7 +177,7 @@ def _whole_bound(inp: PlacementInput, members: list[np.ndarray], mean: np.ndarra
         i = int(np.argmax(values))
         if values[i] > best:
             best, best_lam, best_use = float(values[i]), lams[i], usage[i]
-        if p == passes - 1 or not math.isfinite(upper) or upper <= best:
+        if p == passes - 1 or not math.isfinite(upper) or upper <= best or options.expired():
             break
         g = np.where(finite, best_use - cap_f, 0.0)
         g[(best_lam <= 0) & (g < 0)] = 0.0
@@ -150,60 +189,8 @@ def _whole_bound(inp: PlacementInput, members: list[np.ndarray], mean: np.ndarra
     return best
 
 
-def _run(executor: Any, fn, args_list: list[tuple]) -> list[Any]:
+def _run(executor: Any, fn: Callable[..., Any], args_list: list[tuple]) -> list[Any]:
     if executor is None:
         return [fn(*args) for args in args_list]
     futures = [executor.submit(fn, *args) for args in args_list]
     return [f.result() for f in futures]
-
-
-def solve_partitioned(inp: PlacementInput, backend: str, k: int, *, executor: Any = None, seed: int = 0,
-                      time_limit: float = 60.0, mip_gap: float = 1e-3) -> PlacementResult:
-    """Solve ``inp`` as ``k`` random parts; see the module docstring."""
-    start = time.perf_counter()
-    timings: dict[str, float] = {}
-    rng = np.random.default_rng(seed)
-    part_of = rng.permutation(inp.num_workloads) % k
-    members = [np.flatnonzero(part_of == j) for j in range(k)]
-    members = [m for m in members if m.size]
-    caps = split_capacity(inp.capacity, inp.accel_count, len(members))
-    total = inp.num_replicas
-    subs = []
-    for j, m in enumerate(members):
-        budget = None if inp.budget is None else inp.budget * inp.replicas[m].sum() / total
-        subs.append(inp.subset(m, budget=budget))
-    outs = _run(executor, _solve_part, [(s, caps[j], backend, time_limit, mip_gap) for j, s in enumerate(subs)])
-    timings["parts"] = time.perf_counter() - start
-    used = sorted({o["backend"] for o in outs})
-    name = used[0] if len(used) == 1 else "+".join(used)
-    failed = [j for j, o in enumerate(outs) if "assignments" not in o]
-    if failed:
-        pairs = build_pairs(inp)
-        diag = precheck(inp, pairs)
-        if diag:
-            return PlacementResult(Status.INFEASIBLE, backend=name, problem="placement", diagnosis=diag,
-                                   message=diag.brief() + " (found before solving)",
-                                   runtime_s=time.perf_counter() - start, timings=timings)
-        texts = "; ".join(f"part {j}: {outs[j]['status']} ({outs[j]['text']})" for j in failed[:3])
-        return PlacementResult(Status.ERROR, backend=name, problem="placement", timings=timings,
-                               runtime_s=time.perf_counter() - start,
-                               message=f"{len(failed)} of {len(outs)} parts found no plan: {texts}. A part "
-                                       f"holds 1/{len(outs)} of the capacity; try fewer partitions.")
-    assignments = pd.concat([o["assignments"] for o in outs], ignore_index=True)
-    unplaced = pd.concat([o["unplaced"] for o in outs], ignore_index=True)
-    objective = float(assignments["cost"].sum() + unplaced["penalty"].sum())
-    t = time.perf_counter()
-    bound = _whole_bound(inp, members, *_part_prices(outs, caps), executor, objective)
-    timings["bound"] = time.perf_counter() - t
-    bound = min(bound, objective) if math.isfinite(bound) else math.nan
-    status = Status.OPTIMAL if relative_gap(objective, bound) == 0.0 else Status.FEASIBLE
-    for o in outs:
-        for key, v in o["timings"].items():
-            timings[f"part_{key}"] = timings.get(f"part_{key}", 0.0) + v
-    parts_time = max(o["seconds"] for o in outs)
-    message = (f"placed {len(assignments)} replica(s)" + (f", {len(unplaced)} left unplaced" if len(unplaced) else "")
-               + f" in {len(outs)} parts (POP; slowest part {parts_time:.2f} s); whole-problem Lagrangian bound at "
-               f"the parts' mean capacity prices; parts: " + ", ".join(sorted({str(o['status']) for o in outs})))
-    return PlacementResult(status, objective=objective, bound=bound, backend=name, problem="placement",
-                           message=message, timings=timings, runtime_s=time.perf_counter() - start,
-                           assignments=assignments, unplaced=unplaced)

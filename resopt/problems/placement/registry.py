@@ -1,20 +1,37 @@
-"""The placement backends and the rule ``"auto"`` follows, shared by the whole and the POP parts."""
+"""The placement backends, the size rule of ``"auto"``, and the fallback when the MILP ends without a plan.
+
+Every backend is ``solve(instance, options) -> Solution`` on a
+:class:`~.formulation.PlacementInstance`; ``Solution.x`` holds the replicas placed on
+each pair. ``"auto"`` is :meth:`~resopt.backends.BackendRegistry.resolve`: the exact
+backends in preference order (highs, cvxpy, pulp) while :func:`milp_fits`, then the
+heuristic. :func:`solve_instance` is the one place that runs a backend for a whole
+problem or a POP part.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
+import pandas as pd
 
-from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, model_solver
+from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, Capability, SolveOptions, model_solver
+from ...model import Solution
 from ...result import Status, stopwatch
-from .formulation import Pairs, build_model
-from .schema import PlacementInput
+from .formulation import PlacementInstance, build_model, plan_tables
+from .heuristic import solve_heuristic
+from .schema import DEFAULT_MIP_GAP, NOMINAL_TIME_LIMIT
 
-__all__ = ["REGISTRY", "PROBLEM", "milp_fits", "solve_exact", "MILP_MAX_COLUMNS_PER_SECOND"]
+__all__ = ["REGISTRY", "PROBLEM", "NEEDS", "SolvedPart", "milp_fits", "solve_exact", "solve_instance",
+           "solve_part", "MILP_MAX_COLUMNS_PER_SECOND"]
 
 PROBLEM = "placement"
 
+#: What every placement solve needs of a backend: whole replicas.
+NEEDS = frozenset({Capability.INTEGER})
 
 #: ``backend="auto"`` runs the MILP while it has at most this many columns per
 #: second of ``time_limit`` (HiGHS does not always honour its time limit inside
@@ -22,52 +39,100 @@ PROBLEM = "placement"
 MILP_MAX_COLUMNS_PER_SECOND = 2_000
 
 
-def _exact(solver):
-    """Adapt a generic LinearModel solver to the placement backend signature."""
+def milp_fits(instance: PlacementInstance, options: SolveOptions) -> bool:
+    """Whether the MILP fits the budget, judged by its size before HiGHS is called (the size rule).
 
-    def run(inp: PlacementInput, pairs: Pairs, *, time_limit: float, mip_gap: float):
-        return solve_exact(inp, pairs, solver, time_limit=time_limit, mip_gap=mip_gap)
-
-    return run
-
-
-def _heuristic(inp: PlacementInput, pairs: Pairs, *, time_limit: float, mip_gap: float):
-    from .heuristic import solve_heuristic
-
-    return solve_heuristic(inp, pairs, time_limit=time_limit)
-
-
-REGISTRY = BackendRegistry(PROBLEM, [
-    *(Backend(name, _exact(model_solver(name)), frozenset({"integer", "time_limit", "bound"}), requires)
-      for name, requires in MODEL_SOLVER_REQUIRES.items()),
-    Backend("heuristic", _heuristic, frozenset({"integer", "time_limit", "bound", "large"}), ()),
-])
+    The budget is ``options.time_limit``, or :data:`~.schema.NOMINAL_TIME_LIMIT` without
+    one. The budget row and the cloud-share rows are dense (one entry per pair each),
+    and HiGHS's presolve does not check its time limit while it works on them (5,000
+    workloads with a share cap ran past 5 minutes under a 20 s limit), so each dense row
+    counts as another copy of the columns.
+    """
+    data = instance.data
+    seconds = NOMINAL_TIME_LIMIT if options.time_limit is None else options.time_limit
+    dense_rows = (data.budget is not None) + (len(data.clouds) if data.max_cloud_share is not None else 0)
+    return instance.pairs.size * (1 + dense_rows) <= MILP_MAX_COLUMNS_PER_SECOND * max(seconds, 1.0)
 
 
-def solve_exact(inp: PlacementInput, pairs: Pairs, solver, *, time_limit: float, mip_gap: float):
-    """Solve the MILP with one of the generic LinearModel solvers.
+def solve_exact(instance: PlacementInstance, options: SolveOptions,
+                solver: Callable[..., Solution]) -> Solution:
+    """Solve the MILP with one of the generic :class:`~resopt.model.LinearModel` solvers.
 
-    Returns ``(status, counts, bound, message, timings)``; counts are replicas per pair.
+    The solver gets what is left of the budget; a budget already spent gives status
+    ``time_limit`` without calling it. ``x`` is rounded to whole replicas per pair.
     """
     timings: dict[str, float] = {}
     with stopwatch(timings, "formulate"):
-        model, layout = build_model(inp, pairs)
-    sol = solver(model, time_limit=time_limit, mip_gap=mip_gap)
+        model, layout = build_model(instance.data, instance.pairs)
+    seconds = options.remaining()
+    if seconds is not None and seconds <= 0.0:
+        return Solution(Status.TIME_LIMIT, solver_status="the time limit was spent before the solver started",
+                        timings=timings)
+    sol = solver(model, time_limit=seconds, mip_gap=DEFAULT_MIP_GAP if options.mip_gap is None else options.mip_gap)
     for k, v in sol.timings.items():
         timings[k] = timings.get(k, 0.0) + v
-    counts = None if sol.x is None else np.rint(sol.x[:layout.num_pairs])
-    return sol.status, counts, sol.bound, sol.solver_status, timings
+    replicas = None if sol.x is None else np.rint(sol.x[:layout.num_pairs])
+    return Solution(sol.status, replicas, sol.objective, sol.bound, sol.solver_status, timings)
 
 
-def milp_fits(inp: PlacementInput, pairs: Pairs, time_limit: float) -> bool:
-    """Whether the MILP fits ``time_limit``, judged by its size before HiGHS is called.
+_EXACT = frozenset({Capability.INTEGER, Capability.TIME_LIMIT, Capability.MIP_GAP, Capability.BOUND})
 
-    The budget row and the cloud-share rows are dense (one entry per pair each), and HiGHS's
-    presolve does not check its time limit while it works on them (5,000 workloads with a
-    share cap ran past 5 minutes under a 20 s limit), so each dense row counts as another
-    copy of the columns.
+REGISTRY = BackendRegistry(PROBLEM, [
+    *(Backend(name, partial(solve_exact, solver=model_solver(name)), _EXACT, requires, fits=milp_fits)
+      for name, requires in MODEL_SOLVER_REQUIRES.items()),
+    Backend("heuristic", solve_heuristic, _EXACT | {Capability.LARGE}),
+])
+
+
+def solve_instance(instance: PlacementInstance, backend: str, options: SolveOptions) -> tuple[Backend, Solution]:
+    """Run ``backend`` (``"auto"`` resolved by the registry) on ``instance``; return the backend that answered.
+
+    Under ``"auto"``, when an exact backend ends without a plan and without proving
+    infeasibility (its time limit, a solver error), the first backend meant for large
+    instances (the heuristic) runs with what is left of the budget.
     """
-    dense_rows = (inp.budget is not None) + (len(inp.clouds) if inp.max_cloud_share is not None else 0)
-    return pairs.size * (1 + dense_rows) <= MILP_MAX_COLUMNS_PER_SECOND * max(time_limit, 1.0)
+    chosen = REGISTRY.resolve(backend, needs=NEEDS, instance=instance, options=options)
+    solution = chosen.solve(instance, options)
+    if backend != "auto" or Capability.LARGE in chosen.features or solution.status.has_solution \
+            or solution.status is Status.INFEASIBLE:
+        return chosen, solution
+    fallback = REGISTRY.resolve("auto", needs=NEEDS | {Capability.LARGE}, instance=instance, options=options)
+    second = fallback.solve(instance, options)
+    timings = {k: solution.timings.get(k, 0.0) + second.timings.get(k, 0.0)
+               for k in {**solution.timings, **second.timings}}
+    text = f"MILP ended with {solution.solver_status}; heuristic: {second.solver_status}"
+    return fallback, Solution(second.status, second.x, second.objective, second.bound, text, timings, second.attr)
 
 
+@dataclass
+class SolvedPart:
+    """One solve (the whole problem, or one POP part) with its plan as tables.
+
+    ``solution`` keeps the status, bound, solver text, timings and ``attr`` of the
+    backend that answered; its ``x`` is dropped once the tables hold the plan (a part
+    may travel back from another process).
+    """
+
+    backend: str
+    solution: Solution
+    assignments: pd.DataFrame | None = None
+    unplaced: pd.DataFrame | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def has_plan(self) -> bool:
+        return self.assignments is not None
+
+
+def solve_part(instance: PlacementInstance, backend: str, options: SolveOptions) -> SolvedPart:
+    """:func:`solve_instance`, then the plan as the assignments and unplaced tables."""
+    t0 = time.perf_counter()
+    chosen, solution = solve_instance(instance, backend, options)
+    timings = dict(solution.timings)
+    part = SolvedPart(chosen.name, replace(solution, x=None), timings=timings)
+    if solution.status.has_solution and solution.x is not None:
+        with stopwatch(timings, "tables"):
+            part.assignments, part.unplaced = plan_tables(instance.data, instance.pairs, solution.x)
+    part.seconds = time.perf_counter() - t0
+    return part

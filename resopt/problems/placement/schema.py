@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,11 +34,27 @@ from ..._validate import (
     numeric_column,
     row_location,
     check_columns,
+    check_mip_gap,
+    check_time_limit,
     text_column,
 )
+from ...backends import BackendRegistry
 from ...errors import InputError
 
-__all__ = ["PlacementInput", "validate_inputs", "MODES", "DEFAULT_EGRESS"]
+__all__ = ["PlacementInput", "validate_inputs", "validate_options", "PlacementOptions", "BackendName", "MODES",
+           "DEFAULT_EGRESS", "DEFAULT_MIP_GAP", "NOMINAL_TIME_LIMIT", "allows_any", "listed_values"]
+
+#: What ``backend=`` of :func:`resopt.place_workloads` accepts.
+BackendName = Literal["auto", "highs", "cvxpy", "pulp", "heuristic"]
+
+#: The relative MIP gap of the exact backends when ``mip_gap`` is None.
+DEFAULT_MIP_GAP = 1e-3
+
+#: Seconds that stand in for the budget when ``time_limit`` is None (no limit): ``"auto"``
+#: judges whether the MILP fits against it, and the heuristic paces its phases (LP,
+#: subgradient) by it. It equals the old default ``time_limit``, so ``"auto"`` picks the
+#: same backend for the same instance.
+NOMINAL_TIME_LIMIT = 60.0
 
 #: Modes of a placement, in the order of the mode codes 0, 1, 2.
 MODES = ("reserved", "on_demand", "spot")
@@ -133,21 +149,31 @@ class PlacementInput:
         return PlacementInput(**kwargs)
 
 
-def _tokens(text: str) -> list[str]:
+def listed_values(text: str) -> list[str]:
+    """The values a ``|``-joined cell lists (``accelerator``, ``clouds``, ``regions`` of a workload).
+
+    >>> listed_values(" H100 | A100 "), listed_values("")
+    (['H100', 'A100'], [])
+    """
     return [t.strip() for t in str(text).split("|") if t.strip()]
 
 
-def _any(text: str) -> bool:
-    toks = _tokens(text)
-    return not toks or toks == ["*"]
+def allows_any(text: str) -> bool:
+    """True when a ``|``-joined cell puts no restriction: it is empty or ``*``.
+
+    >>> allows_any("*"), allows_any(""), allows_any("H100|A100")
+    (True, True, False)
+    """
+    values = listed_values(text)
+    return not values or values == ["*"]
 
 
 def _check_known(values: np.ndarray, known: set[str], table: str, column: str, df: pd.DataFrame,
                  what: str) -> None:
     for pos, text in enumerate(values):
-        if _any(text):
+        if allows_any(text):
             continue
-        for tok in _tokens(text):
+        for tok in listed_values(text):
             if tok == "*":
                 continue
             if tok not in known:
@@ -405,8 +431,8 @@ def _profiles(accel: np.ndarray, cloud_req: np.ndarray, region_req: np.ndarray, 
     for p, text in enumerate(uniques):
         a, c, r = str(text).split("\x1f")
         for req, have in ((a, off_accel), (c, off_cloud), (r, off_region)):
-            if not _any(req):
-                allowed[p] &= np.isin(have, _tokens(req))
+            if not allows_any(req):
+                allowed[p] &= np.isin(have, listed_values(req))
     return codes.astype(np.int64), allowed
 
 
@@ -468,3 +494,53 @@ def validate_inputs(
         locations=locations, egress_rate=rates, budget=budget, max_cloud_share=share,
         carbon_price=float(carbon_price), offering_labels=np.asarray(odf.index, dtype=object),
     )
+
+
+@dataclass(frozen=True)
+class PlacementOptions:
+    """The checked scalar options of :func:`resopt.place_workloads` (see there)."""
+
+    backend: str = "auto"
+    time_limit: float | None = None
+    mip_gap: float = DEFAULT_MIP_GAP
+    partitions: int = 1
+    executor: Any = None
+    seed: int = 0
+
+
+def validate_options(
+    backends: BackendRegistry,
+    *,
+    backend: Any = "auto",
+    time_limit: Any = None,
+    mip_gap: Any = DEFAULT_MIP_GAP,
+    partitions: Any = 1,
+    executor: Any = None,
+    seed: Any = 0,
+) -> PlacementOptions:
+    """Check the solve options of a placement (the tables are :func:`validate_inputs`'s).
+
+    ``backends`` is the placement registry, which names the valid backends. A
+    ``mip_gap`` of None means :data:`DEFAULT_MIP_GAP`. Every bad value raises
+    :class:`~resopt.errors.InputError` naming the option.
+
+    Examples
+    --------
+    >>> from resopt.problems.placement.registry import REGISTRY
+    >>> validate_options(REGISTRY, time_limit=5, partitions=2).time_limit
+    5.0
+    >>> validate_options(REGISTRY, partitions=0)
+    Traceback (most recent call last):
+    ...
+    resopt.errors.InputError: 'partitions' must be a whole number >= 1. Got 0.
+    """
+    backends.check_name(backend)
+    time_limit = check_time_limit(time_limit)
+    gap = check_mip_gap(mip_gap)
+    for name, value, least in (("partitions", partitions, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise InputError(f"'{name}' must be a whole number >= {least}. Got {value!r}.")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise InputError(f"'executor' must have a submit method. Got {type(executor).__name__}.")
+    return PlacementOptions(backend, time_limit, DEFAULT_MIP_GAP if gap is None else gap, int(partitions),
+                            executor, int(seed))

@@ -1,95 +1,38 @@
-"""``place_workloads``: validate, formulate once, pick a backend, return a PlacementResult."""
+"""``place_workloads``: validate, formulate once, solve (whole or in POP parts), return a PlacementResult."""
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
-import numpy as np
+import pandas as pd
 
-from ...backends import Backend
-from ...errors import InputError
-from ...result import Status, stopwatch
+from ..._validate import TableLike
+from ...backends import SolveOptions
+from ...result import Status, relative_gap, stopwatch
 from .diagnosis import explain_cuts, precheck
-from .formulation import build_pairs, plan_tables
-from .pop import solve_partitioned
-from .registry import PROBLEM, REGISTRY, milp_fits
+from .formulation import PlacementInstance, plan_objective
+from .pop import partition, solve_parts, whole_bound
+from .registry import NEEDS, PROBLEM, REGISTRY, SolvedPart, solve_instance, solve_part
 from .result import Diagnosis, PlacementResult
-from .schema import PlacementInput, validate_inputs
+from .schema import DEFAULT_MIP_GAP, BackendName, PlacementInput, PlacementOptions, validate_inputs, validate_options
 
-__all__ = ["place_workloads", "solve_input"]
-
-
-def solve_input(inp: PlacementInput, backend: str, *, time_limit: float, mip_gap: float,
-                diagnose: bool = True) -> PlacementResult:
-    """Solve validated input with one backend (``"auto"`` allowed); no partitioning."""
-    start = time.perf_counter()
-    timings: dict[str, float] = {}
-    chosen = REGISTRY.resolve(backend if backend != "auto" else "highs")
-    with stopwatch(timings, "pairs"):
-        pairs = build_pairs(inp)
-    with stopwatch(timings, "diagnose"):
-        diag = precheck(inp, pairs) if diagnose else Diagnosis()
-    if backend == "auto" and not milp_fits(inp, pairs, time_limit):
-        chosen = REGISTRY.resolve("heuristic")
-    if diag:
-        return PlacementResult(Status.INFEASIBLE, backend=chosen.name, problem=PROBLEM, timings=timings,
-                               runtime_s=time.perf_counter() - start, diagnosis=diag,
-                               message=diag.brief() + " (found before solving)")
-    status, counts, bound, text, sub = chosen.solve(inp, pairs, time_limit=time_limit, mip_gap=mip_gap)
-    if backend == "auto" and chosen.name != "heuristic" and not status.has_solution \
-            and status is not Status.INFEASIBLE:
-        remaining = max(1.0, time_limit - (time.perf_counter() - start))
-        chosen = REGISTRY.resolve("heuristic")
-        status, counts, bound, text2, sub = chosen.solve(inp, pairs, time_limit=remaining, mip_gap=mip_gap)
-        text = f"MILP ended with {text}; heuristic: {text2}"
-    for k, v in sub.items():
-        timings[k] = timings.get(k, 0.0) + v
-    result = PlacementResult(status, backend=chosen.name, problem=PROBLEM, timings=timings)
-    # A bound is worth reporting even without a plan (a heuristic that missed a side constraint).
-    result.bound = float(bound) if bound is not None else math.nan
-    if status.has_solution and counts is not None:
-        with stopwatch(timings, "tables"):
-            result.assignments, result.unplaced = plan_tables(inp, pairs, counts)
-        result.objective = float(result.assignments["cost"].sum() + result.unplaced["penalty"].sum())
-        if math.isfinite(result.bound) and result.bound > result.objective:
-            result.bound = result.objective  # numerical noise of the solver's bound
-    if status is Status.INFEASIBLE and diagnose:
-        with stopwatch(timings, "diagnose"):
-            result.diagnosis = explain_cuts(inp, lambda v: _resolve_spend(v, chosen, time_limit, mip_gap))
-        text = result.diagnosis.brief() + f" ({text})"
-    result.message = _message(result, text)
-    result.runtime_s = time.perf_counter() - start
-    return result
-
-
-def _resolve_spend(inp: PlacementInput, backend: Backend, time_limit: float, mip_gap: float):
-    pairs = build_pairs(inp)
-    status, counts, *_ = backend.solve(inp, pairs, time_limit=time_limit, mip_gap=mip_gap)
-    spend = float(pairs.spend @ counts) if counts is not None else math.nan
-    return status, spend
-
-
-def _message(result: PlacementResult, text: str) -> str:
-    if not result.success:
-        return text
-    placed, unplaced = len(result.assignments), len(result.unplaced)
-    return (f"placed {placed} replica(s)" + (f", {unplaced} left unplaced at their penalty" if unplaced else "")
-            + f"; {text}")
+__all__ = ["place_workloads"]
 
 
 def place_workloads(
-    workloads: Any,
-    offerings: Any,
+    workloads: TableLike,
+    offerings: TableLike,
     *,
-    egress: Any = None,
+    egress: TableLike | None = None,
     budget: float | None = None,
     max_cloud_share: float | None = None,
     carbon_price: float = 0.0,
-    backend: str = "auto",
-    time_limit: float = 60.0,
-    mip_gap: float = 1e-3,
+    backend: BackendName = "auto",
+    time_limit: float | None = None,
+    mip_gap: float | None = DEFAULT_MIP_GAP,
     partitions: int = 1,
     executor: Any = None,
     seed: int = 0,
@@ -128,19 +71,25 @@ def place_workloads(
     carbon_price : float
         USD per tonne of CO2.
     backend : {"auto", "highs", "cvxpy", "pulp", "heuristic"}
-        ``"auto"`` runs the MILP on HiGHS while the model fits ``time_limit``
-        and the heuristic beyond; ``Result.backend`` says which ran.
-    time_limit : float
-        Seconds for the solver (per part with ``partitions``).
+        ``"auto"`` runs the MILP on HiGHS while the model fits the time budget
+        (:func:`~resopt.problems.placement.registry.milp_fits`; without a
+        ``time_limit`` it is judged against ``NOMINAL_TIME_LIMIT`` = 60 s) and the
+        heuristic beyond, or when the MILP ends without a plan; ``Result.backend``
+        says which ran.
+    time_limit : float, optional
+        Wall-clock budget in seconds for the whole call, partitions included
+        (None: no limit). A solve stopped by it has status ``time_limit`` (no plan)
+        or keeps its best plan (``feasible``).
     mip_gap : float
-        Relative MIP gap at which the exact backends stop.
+        Relative MIP gap at which the exact backends stop (None: 1e-3); the
+        heuristic's subgradient stops at this gap or 1e-4, whichever is smaller.
     partitions : int
         Split workloads and capacity into this many random parts (POP) and
         solve them independently; the bound stays a bound of the whole problem.
     executor : object with ``submit``, optional
         Runs the parts in parallel (``concurrent.futures`` executor, Dask client).
     seed : int
-        Seed of the random partition.
+        Seed of the random partition (a whole number >= 0).
 
     Returns
     -------
@@ -151,7 +100,9 @@ def place_workloads(
     Raises
     ------
     InputError
-        Bad input: the message names the column, the row and the value.
+        Bad input: the message names the column, the row and the value, or the option.
+    UnsupportedProblemError
+        A named backend lacks something the call needs.
 
     Examples
     --------
@@ -169,36 +120,127 @@ def place_workloads(
     >>> result.assignments[["cloud", "instances", "cost"]].round(2).to_dict("list")
     {'cloud': ['aws', 'gcp'], 'instances': [1, 1], 'cost': [550.4, 882.5]}
     """
-    start = time.perf_counter()
+    settings = validate_options(REGISTRY, backend=backend, time_limit=time_limit, mip_gap=mip_gap,
+                                partitions=partitions, executor=executor, seed=seed)
+    options = SolveOptions.start(settings.time_limit, settings.mip_gap)
     timings: dict[str, float] = {}
     with stopwatch(timings, "validate"):
-        inp = validate_inputs(workloads, offerings, egress, budget=budget, max_cloud_share=max_cloud_share,
-                              carbon_price=carbon_price)
-        if not isinstance(backend, str) or (backend != "auto" and backend not in REGISTRY.names):
-            REGISTRY.resolve(backend)  # raises the precise InputError
-        time_limit = float(_positive(time_limit, "time_limit"))
-        mip_gap = float(_nonnegative(mip_gap, "mip_gap"))
-        if isinstance(partitions, bool) or not isinstance(partitions, (int, np.integer)) or partitions < 1:
-            raise InputError(f"'partitions' must be a whole number >= 1. Got {partitions!r}.")
-        if executor is not None and not callable(getattr(executor, "submit", None)):
-            raise InputError(f"'executor' must have a submit method. Got {type(executor).__name__}.")
-    if partitions > 1:
-        result = solve_partitioned(inp, backend, int(partitions), executor=executor, seed=seed,
-                                   time_limit=time_limit, mip_gap=mip_gap)
+        data = validate_inputs(workloads, offerings, egress, budget=budget, max_cloud_share=max_cloud_share,
+                               carbon_price=carbon_price)
+    if settings.partitions > 1:
+        result = _solve_partitioned(data, settings, options)
     else:
-        result = solve_input(inp, backend, time_limit=time_limit, mip_gap=mip_gap)
+        result = _solve_whole(data, settings.backend, options)
     result.timings = {**timings, **result.timings}
-    result.runtime_s = time.perf_counter() - start
+    result.runtime_s = time.perf_counter() - options.started
     return result
 
 
-def _positive(value: Any, name: str) -> float:
-    from ..._validate import check_scalar
+def _solve_whole(data: PlacementInput, backend: str, options: SolveOptions) -> PlacementResult:
+    """Solve the whole problem with one backend (``"auto"`` allowed), after the counting precheck."""
+    timings: dict[str, float] = {}
+    with stopwatch(timings, "pairs"):
+        instance = PlacementInstance.of(data)
+    with stopwatch(timings, "diagnose"):
+        diagnosis = precheck(data, instance.pairs)
+    if diagnosis:
+        name = REGISTRY.resolve(backend, needs=NEEDS, instance=instance, options=options).name
+        return _found_before_solving(diagnosis, name, timings)
+    solved = solve_part(instance, backend, options)
+    return _assemble(data, [solved], lambda objective: solved.solution.bound, options, timings)
 
-    return check_scalar(value, name, minimum=0, strict_minimum=True)
+
+def _solve_partitioned(data: PlacementInput, settings: PlacementOptions, options: SolveOptions) -> PlacementResult:
+    """Solve ``settings.partitions`` random parts (POP); the bound is the whole problem's."""
+    t0 = time.perf_counter()
+    split = partition(data, settings.partitions, settings.seed)
+    solved = solve_parts(split, settings.backend, options, settings.executor)
+    timings = {"parts": time.perf_counter() - t0}
+
+    def bound_of(objective: float) -> float:
+        with stopwatch(timings, "bound"):
+            return whole_bound(data, split, solved, objective, options, settings.executor)
+
+    result = _assemble(data, solved, bound_of, options, timings)
+    for part in solved:
+        _add_timings(result.timings, part.solution.timings, prefix="part_")
+    return result
 
 
-def _nonnegative(value: Any, name: str) -> float:
-    from ..._validate import check_scalar
+def _assemble(data: PlacementInput, solved: list[SolvedPart], bound_of: Callable[[float], float], options: SolveOptions,
+              timings: dict[str, float]) -> PlacementResult:
+    """Turn the solves of the whole problem (one) or of its POP parts into a PlacementResult.
 
-    return check_scalar(value, name, minimum=0)
+    ``bound_of(objective)`` gives the lower bound once the plan's cost is known (the
+    solver's bound, or the whole-problem Lagrangian bound of the parts). One solve
+    keeps its status; parts are ``optimal`` only when the bound proves it.
+    """
+    name = "+".join(sorted({part.backend for part in solved}))
+    if not all(part.has_plan for part in solved):
+        return _no_plan(data, solved, name, options, timings)
+    assignments = pd.concat([part.assignments for part in solved], ignore_index=True)
+    unplaced = pd.concat([part.unplaced for part in solved], ignore_index=True)
+    objective = plan_objective(assignments, unplaced)
+    bound = bound_of(objective)
+    bound = min(float(bound), objective) if math.isfinite(bound) else math.nan
+    if len(solved) == 1:
+        status, detail = solved[0].solution.status, solved[0].solution.solver_status
+        _add_timings(timings, solved[0].timings)
+    else:
+        status = Status.OPTIMAL if relative_gap(objective, bound) == 0.0 else Status.FEASIBLE
+        detail = (f"in {len(solved)} parts (POP; slowest part {max(p.seconds for p in solved):.2f} s); "
+                  f"whole-problem Lagrangian bound at the parts' mean capacity prices; parts: "
+                  + ", ".join(sorted({str(p.solution.status) for p in solved})))
+    message = f"placed {len(assignments)} replica(s)" + (
+        f", {len(unplaced)} left unplaced at their penalty" if len(unplaced) else "") + f"; {detail}"
+    return PlacementResult(status, objective=objective, bound=bound, backend=name, problem=PROBLEM,
+                           message=message, timings=timings, runtime_s=time.perf_counter() - options.started,
+                           assignments=assignments, unplaced=unplaced)
+
+
+def _no_plan(data: PlacementInput, solved: list[SolvedPart], name: str, options: SolveOptions,
+             timings: dict[str, float]) -> PlacementResult:
+    """The result when a solve (or a part) found no plan: a diagnosis when infeasible, else why not."""
+    failed = [j for j, part in enumerate(solved) if not part.has_plan]
+    if len(solved) == 1:
+        solution = solved[0].solution
+        _add_timings(timings, solved[0].timings)
+        result = PlacementResult(solution.status, bound=solution.bound, backend=name, problem=PROBLEM,
+                                 timings=timings, message=solution.solver_status)
+        # (a bound is worth reporting even without a plan: a heuristic that missed a side constraint)
+        if solution.status is Status.INFEASIBLE:
+            with stopwatch(timings, "diagnose"):
+                result.diagnosis = explain_cuts(data, lambda variant: _plan_spend(variant, name, options))
+            result.message = result.diagnosis.brief() + f" ({solution.solver_status})"
+    else:
+        with stopwatch(timings, "diagnose"):
+            diagnosis = precheck(data, PlacementInstance.of(data).pairs)
+        if diagnosis:
+            return _found_before_solving(diagnosis, name, timings)
+        statuses = {solved[j].solution.status for j in failed}
+        texts = "; ".join(f"part {j}: {solved[j].solution.status} ({solved[j].solution.solver_status})"
+                          for j in failed[:3])
+        result = PlacementResult(Status.TIME_LIMIT if statuses == {Status.TIME_LIMIT} else Status.ERROR,
+                                 backend=name, problem=PROBLEM, timings=timings,
+                                 message=f"{len(failed)} of {len(solved)} parts found no plan: {texts}. A part "
+                                         f"holds 1/{len(solved)} of the capacity; try fewer partitions.")
+    result.runtime_s = time.perf_counter() - options.started
+    return result
+
+
+def _add_timings(timings: dict[str, float], more: dict[str, float], prefix: str = "") -> None:
+    for key, seconds in more.items():
+        timings[prefix + key] = timings.get(prefix + key, 0.0) + seconds
+
+
+def _found_before_solving(diagnosis: Diagnosis, backend: str, timings: dict[str, float]) -> PlacementResult:
+    return PlacementResult(Status.INFEASIBLE, backend=backend, problem=PROBLEM, timings=timings,
+                           diagnosis=diagnosis, message=diagnosis.brief() + " (found before solving)")
+
+
+def _plan_spend(data: PlacementInput, backend: str, options: SolveOptions) -> tuple[Status, float]:
+    """Status and spend (compute + egress) of the plan ``backend`` finds for ``data`` (for :func:`explain_cuts`)."""
+    instance = PlacementInstance.of(data)
+    _, solution = solve_instance(instance, backend, options)
+    spend = float(instance.pairs.spend @ solution.x) if solution.x is not None else math.nan
+    return solution.status, spend
