@@ -7,6 +7,7 @@ import math
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,7 +20,8 @@ from ..result import Status, stopwatch
 if TYPE_CHECKING:
     import highspy
 
-__all__ = ["solve_highs", "build_highs", "model_status", "mip_bound", "silence_highs_banner"]
+__all__ = ["solve_highs", "build_highs", "model_status", "mip_bound", "silence_highs_banner", "IncrementalLP",
+           "LPSolution"]
 
 _banner_lock = threading.Lock()
 _banner_silenced = False
@@ -199,3 +201,78 @@ def solve_highs(
         elif status is Status.OPTIMAL:
             bound = objective
     return Solution(status, x, objective, bound, f"HiGHS: {text}", timings)
+
+
+@dataclass
+class LPSolution:
+    """One solve of an :class:`IncrementalLP`.
+
+    ``row_dual`` and ``col_dual`` follow HiGHS: reduced costs are ``c - A'y``, so a
+    binding ``<=`` row of a minimization has ``row_dual <= 0``. Both are empty when
+    HiGHS has no dual values.
+    """
+
+    optimal: bool
+    objective: float
+    row_dual: np.ndarray
+    col_dual: np.ndarray
+
+
+class IncrementalLP:
+    """A HiGHS LP that grows by rows and columns and re-solves from its last basis (column generation).
+
+    Bounds are arrays with ``-inf``/``inf`` for none; sparse entries are given as in
+    CSR (rows) or CSC (columns): ``starts``, ``index``, ``value``. Presolve is off, as
+    it would run again after every addition.
+
+    Examples
+    --------
+    >>> lp = IncrementalLP()
+    >>> lp.add_rows(np.array([1.0]), np.array([np.inf]))  # x0 + x1 >= 1, columns come next
+    >>> lp.add_cols(np.array([2.0, 3.0]), np.zeros(2), np.full(2, np.inf), np.array([0, 1]),
+    ...             np.array([0, 0]), np.array([1.0, 1.0]))
+    >>> out = lp.solve(time_limit=10.0)
+    >>> out.optimal, out.objective, out.row_dual.tolist()
+    (True, 2.0, [2.0])
+    """
+
+    def __init__(self) -> None:
+        import highspy
+
+        silence_highs_banner()  # the first Highs() of a process prints a banner on stdout
+        self._highspy = highspy
+        self._h = h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")
+        self.num_rows = 0
+        self.num_cols = 0
+
+    def add_rows(self, lower: np.ndarray, upper: np.ndarray, starts: np.ndarray | None = None,
+                 index: np.ndarray | None = None, value: np.ndarray | None = None) -> None:
+        """Append ``lower.size`` rows; ``starts/index/value`` (CSR over existing columns) may be omitted."""
+        n = int(lower.size)
+        if starts is None:
+            starts, index, value = np.zeros(n, np.int32), np.zeros(0, np.int32), np.zeros(0)
+        self._h.addRows(n, np.asarray(lower, np.float64), np.asarray(upper, np.float64), int(index.size),
+                        np.asarray(starts, np.int32), np.asarray(index, np.int32), np.asarray(value, np.float64))
+        self.num_rows += n
+
+    def add_cols(self, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray, starts: np.ndarray,
+                 index: np.ndarray, value: np.ndarray) -> None:
+        """Append ``cost.size`` columns with their entries in existing rows (CSC ``starts/index/value``)."""
+        n = int(cost.size)
+        self._h.addCols(n, np.asarray(cost, np.float64), np.asarray(lower, np.float64),
+                        np.asarray(upper, np.float64), int(index.size), np.asarray(starts, np.int32),
+                        np.asarray(index, np.int32), np.asarray(value, np.float64))
+        self.num_cols += n
+
+    def solve(self, time_limit: float) -> LPSolution:
+        """Solve from the last basis within ``time_limit`` seconds of this call."""
+        h = self._h
+        # HiGHS's time limit counts from the creation of the object, not from this run
+        h.setOptionValue("time_limit", float(h.getRunTime() + max(time_limit, 0.01)))
+        h.run()
+        optimal = h.getModelStatus() == self._highspy.HighsModelStatus.kOptimal
+        sol = h.getSolution()
+        return LPSolution(optimal, float(h.getInfo().objective_function_value),
+                          np.asarray(sol.row_dual, dtype=np.float64), np.asarray(sol.col_dual, dtype=np.float64))

@@ -32,18 +32,22 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from ...backends import SolveOptions
+from ...backends.highs import IncrementalLP
 from ...model import Solution
 from ...result import Status, relative_gap
 from .formulation import Pairs, PlacementInstance, group_keys
 from .schema import NOMINAL_TIME_LIMIT, PlacementInput
 
-__all__ = ["solve_heuristic", "lagrangian_bound", "lp_bound", "Relaxation", "Multipliers"]
+__all__ = ["solve_heuristic", "lagrangian_bound", "lp_bound", "Relaxation", "Multipliers", "LPBound",
+           "SubgradientBound"]
 
 _TOL = 1e-9
 #: The subgradient stops once the plan is proved within this relative gap (or a tighter ``mip_gap``).
@@ -92,9 +96,9 @@ class Relaxation:
         self.gid = np.cumsum(gfirst) - 1
         self.gstart = np.flatnonzero(gfirst)
         self.glen = np.diff(np.append(self.gstart, key.size))
-        self.gw = self.w[self.gstart]
+        self.group_workload = self.w[self.gstart]
         n = inp.replicas.astype(np.float64)
-        self.gcap = np.where(inp.spread[self.gw], 1.0, n[self.gw])
+        self.gcap = np.where(inp.spread[self.group_workload], 1.0, n[self.group_workload])
         self.n = n
         self.pen = inp.penalty
         cap = inp.capacity.ravel()
@@ -107,13 +111,12 @@ class Relaxation:
         self.wstart = np.flatnonzero(self.wfirst)
         self.wlen = np.diff(np.append(self.wstart, self.w.size))
         # spread groups, by workload, for the "n cheapest distinct regions" step
-        self.sp = np.flatnonzero(inp.spread[self.gw])
-        sp_w = self.gw[self.sp]
-        sp_first = _first_of_runs(sp_w)
-        self.sp_start = np.flatnonzero(sp_first)
-        self.sp_len = np.diff(np.append(self.sp_start, sp_w.size))
-        self.sp_w = sp_w[self.sp_start]
-        self.sp_max = int(inp.replicas[self.sp_w].max()) if self.sp_w.size else 0
+        self.spread_groups = np.flatnonzero(inp.spread[self.group_workload])
+        workload_of_group = self.group_workload[self.spread_groups]
+        self.spread_start = np.flatnonzero(_first_of_runs(workload_of_group))
+        self.spread_len = np.diff(np.append(self.spread_start, workload_of_group.size))
+        self.spread_workload = workload_of_group[self.spread_start]
+        self.spread_max = int(inp.replicas[self.spread_workload].max()) if self.spread_workload.size else 0
 
     # -- the Lagrangian subproblem -------------------------------------------------
     def priced(self, lam: np.ndarray, nu: float, mu: np.ndarray) -> np.ndarray:
@@ -124,29 +127,30 @@ class Relaxation:
             adj = adj + self.spend * extra
         return adj
 
-    def subproblem(self, lam: np.ndarray, nu: float, mu: np.ndarray):
+    def subproblem(self, lam: np.ndarray, nu: float, mu: np.ndarray
+                   ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """Solve the relaxed problem; return (value, pair per group, replicas per group, unplaced per workload)."""
         adj = self.priced(lam, nu, mu)
         if self.gstart.size == 0:
             return (float(self.n @ self.pen) - float(lam @ self.cap_f), np.empty(0, np.int64), np.empty(0),
                     self.n.copy())
         gmin, garg = _segment_argmin(adj, self.gstart, self.glen)
-        pen_g = self.pen[self.gw]
+        pen_g = self.pen[self.group_workload]
         take = np.where(gmin < pen_g, self.gcap, 0.0)  # whole workload on its best pair (non-spread)
-        if self.sp.size:  # spread: the n cheapest distinct regions below the penalty
-            v = np.where(take[self.sp] > 0, gmin[self.sp], np.inf)
-            remaining = self.n[self.sp_w].copy()
-            chosen = np.zeros(self.sp.size, dtype=bool)
-            for _ in range(self.sp_max):
-                mins, first = _segment_argmin(v, self.sp_start, self.sp_len)
+        if self.spread_groups.size:  # spread: the n cheapest distinct regions below the penalty
+            v = np.where(take[self.spread_groups] > 0, gmin[self.spread_groups], np.inf)
+            remaining = self.n[self.spread_workload].copy()
+            chosen = np.zeros(self.spread_groups.size, dtype=bool)
+            for _ in range(self.spread_max):
+                mins, first = _segment_argmin(v, self.spread_start, self.spread_len)
                 ok = np.isfinite(mins) & (remaining > 0)
                 if not ok.any():
                     break
                 chosen[first[ok]] = True
                 v[first[ok]] = np.inf
                 remaining[ok] -= 1
-            take[self.sp] = chosen
-        placed = np.bincount(self.gw, weights=take, minlength=self.n.size)
+            take[self.spread_groups] = chosen
+        placed = np.bincount(self.group_workload, weights=take, minlength=self.n.size)
         left = self.n - placed
         with np.errstate(invalid="ignore"):
             pen_cost = np.where(left > 0, left * self.pen, 0.0)
@@ -156,7 +160,7 @@ class Relaxation:
             value -= nu * self.inp.budget
         return value, garg, take, left
 
-    def usage(self, sel: np.ndarray, take: np.ndarray):
+    def usage(self, sel: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         """GPUs per resource, total spend and spend per cloud of a selection."""
         gpus = np.bincount(self.res[sel], weights=take * self.used[sel], minlength=self.cap.size)
         spend_c = np.bincount(self.cloud[sel], weights=take * self.spend[sel], minlength=self.nclouds)
@@ -187,10 +191,28 @@ class Multipliers:
         return cls(np.zeros(relax.cap.size), 0.0, np.zeros(relax.nclouds))
 
 
+class SubgradientBound(NamedTuple):
+    """What :func:`lagrangian_bound` returns."""
+
+    bound: float  #: the best Lagrangian value (a lower bound)
+    best: Multipliers  #: the multipliers at ``bound``
+    last: Multipliers  #: the multipliers of the last step
+    upper: float  #: the best plan's cost known at the end (the Polyak target)
+
+
+class LPBound(NamedTuple):
+    """What :func:`lp_bound` returns."""
+
+    bound: float  #: the Lagrangian function at the best duals (a lower bound)
+    multipliers: Multipliers  #: the prices at ``bound``
+    converged: bool  #: no pair priced out: ``bound`` is the LP bound
+    rounds: int  #: column generation rounds
+
+
 def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: float = 30.0,
-                     upper: float = math.nan, on_improve=None, tol: float = 1e-4, theta: float = 2.0,
-                     patience: int = 20, start: Multipliers | None = None, improve_every: int = 25,
-                     max_halvings: int = 4):
+                     upper: float = math.nan, on_improve: Callable[[Multipliers], float] | None = None,
+                     tol: float = 1e-4, theta: float = 2.0, patience: int = 20, start: Multipliers | None = None,
+                     improve_every: int = 25, max_halvings: int = 4) -> SubgradientBound:
     """Projected subgradient ascent on the Lagrangian dual.
 
     Returns ``(best bound, multipliers at the best bound, last multipliers, upper)``.
@@ -243,7 +265,7 @@ def lagrangian_bound(relax: Relaxation, *, iterations: int = 200, time_budget: f
         lam = np.maximum(0.0, lam + step * g_lam)
         nu = max(0.0, nu + step * g_nu)
         mu = np.maximum(0.0, mu + step * g_mu)
-    return best, best_mult, Multipliers(lam, nu, mu), upper
+    return SubgradientBound(best, best_mult, Multipliers(lam, nu, mu), upper)
 
 
 # -- feasible plans ------------------------------------------------------------------
@@ -281,43 +303,43 @@ class _Plan:
         self.need = relax.n.copy()
 
     def apply(self, idx: np.ndarray, k: np.ndarray) -> None:
-        rx = self.relax
+        relax = self.relax
         np.add.at(self.counts, idx, k)
-        self.rem -= np.bincount(rx.res[idx], weights=k * rx.used[idx], minlength=self.rem.size)
-        self.need -= np.bincount(rx.w[idx], weights=k, minlength=self.need.size)
-        spread = self.relax.inp.spread[rx.w[idx]]
-        self.blocked[rx.gid[idx[spread & (k > 0)]]] = True
+        self.rem -= np.bincount(relax.res[idx], weights=k * relax.used[idx], minlength=self.rem.size)
+        self.need -= np.bincount(relax.w[idx], weights=k, minlength=self.need.size)
+        spread = self.relax.inp.spread[relax.w[idx]]
+        self.blocked[relax.gid[idx[spread & (k > 0)]]] = True
         gone = spread & (k < 0)
         if gone.any():
-            self.blocked[rx.gid[idx[gone]]] = False
+            self.blocked[relax.gid[idx[gone]]] = False
 
     def fits(self) -> np.ndarray:
         """Pairs that could take one more replica now."""
-        rx = self.relax
-        return (self.rem[rx.res] >= rx.used - _TOL) & ~(self.blocked[rx.gid] & rx.inp.spread[rx.w])
+        relax = self.relax
+        return (self.rem[relax.res] >= relax.used - _TOL) & ~(self.blocked[relax.gid] & relax.inp.spread[relax.w])
 
     def objective(self) -> float:
-        rx = self.relax
+        relax = self.relax
         left = self.need
-        pen = float(np.where(left > 0, left * np.where(np.isinf(rx.pen), 0.0, rx.pen), 0.0).sum())
-        return float(self.counts @ rx.cost) + pen
+        pen = float(np.where(left > 0, left * np.where(np.isinf(relax.pen), 0.0, relax.pen), 0.0).sum())
+        return float(self.counts @ relax.cost) + pen
 
     def spend(self) -> tuple[float, np.ndarray]:
-        rx = self.relax
-        by_cloud = np.bincount(rx.cloud, weights=self.counts * rx.spend, minlength=rx.nclouds)
+        relax = self.relax
+        by_cloud = np.bincount(relax.cloud, weights=self.counts * relax.spend, minlength=relax.nclouds)
         return float(by_cloud.sum()), by_cloud
 
     def violations(self) -> list[str]:
-        rx = self.relax
+        relax = self.relax
         out = []
-        missing = (self.need > 0.5) & np.isinf(rx.pen)
+        missing = (self.need > 0.5) & np.isinf(relax.pen)
         if missing.any():
             out.append(f"{int(self.need[missing].sum())} replica(s) that must be placed found no capacity")
         total, by_cloud = self.spend()
-        if rx.inp.budget is not None and total > rx.inp.budget * (1 + 1e-9) + 1e-9:
-            out.append(f"spend {total:.2f} USD exceeds the budget {rx.inp.budget:.2f}")
-        if rx.share is not None and total > 0 and by_cloud.max() > rx.share * total * (1 + 1e-9) + 1e-9:
-            out.append(f"a cloud takes {by_cloud.max() / total:.1%} of the spend (cap {rx.share:.0%})")
+        if relax.inp.budget is not None and total > relax.inp.budget * (1 + 1e-9) + 1e-9:
+            out.append(f"spend {total:.2f} USD exceeds the budget {relax.inp.budget:.2f}")
+        if relax.share is not None and total > 0 and by_cloud.max() > relax.share * total * (1 + 1e-9) + 1e-9:
+            out.append(f"a cloud takes {by_cloud.max() / total:.1%} of the spend (cap {relax.share:.0%})")
         return out
 
 
@@ -360,71 +382,137 @@ def greedy(relax: Relaxation, adj: np.ndarray, first: np.ndarray | None = None) 
     return plan
 
 
+@dataclass
+class _CheapestFit:
+    """The cheapest pair with room of each workload that has pairs (``workload`` ascending)."""
+
+    workload: np.ndarray
+    cost: np.ndarray  # inf: no pair with room
+    pair: np.ndarray
+
+    @classmethod
+    def of(cls, plan: _Plan) -> _CheapestFit:
+        relax = plan.relax
+        cost, pair = _segment_argmin(np.where(plan.fits(), relax.cost, np.inf), relax.wstart, relax.wlen)
+        return cls(relax.w[relax.wstart], cost, pair)
+
+    def per_workload(self, num_workloads: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cost and pair indexed by workload (inf and -1 for workloads without pairs)."""
+        cost, pair = np.full(num_workloads, np.inf), np.full(num_workloads, -1)
+        cost[self.workload], pair[self.workload] = self.cost, self.pair
+        return cost, pair
+
+
+@dataclass
+class _Moves:
+    """Proposed moves: replicas from pair ``source`` (-1: from unplaced) to pair ``target``, by gain."""
+
+    source: list[np.ndarray] = field(default_factory=list)
+    target: list[np.ndarray] = field(default_factory=list)
+    amount: list[np.ndarray] = field(default_factory=list)
+    gain: list[np.ndarray] = field(default_factory=list)
+
+    def propose(self, source: np.ndarray, target: np.ndarray, amount: np.ndarray, gain: np.ndarray) -> None:
+        self.source.append(source)
+        self.target.append(target)
+        self.amount.append(amount)
+        self.gain.append(gain)
+
+
+def _worst_pairs_to_improve(plan: _Plan, cheapest: _CheapestFit) -> np.ndarray:
+    """The dearest placed pair of each workload, where a pair with room or the penalty is cheaper."""
+    relax = plan.relax
+    placed = np.flatnonzero(plan.counts > 0)
+    if not placed.size:
+        return placed
+    workload = relax.w[placed]
+    order = np.lexsort((-relax.cost[placed], workload))
+    worst = placed[order][_first_of_runs(workload[order])]
+    worst_workload = relax.w[worst]
+    best_cost, _ = cheapest.per_workload(relax.n.size)
+    penalty = relax.pen[worst_workload]
+    alternative = np.minimum(best_cost[worst_workload], np.where(np.isinf(penalty), np.inf, penalty))
+    return worst[alternative < relax.cost[worst] - 1e-9 * np.maximum(1.0, relax.cost[worst])]
+
+
+def _unplace_where_penalty_is_cheaper(plan: _Plan, worst: np.ndarray, cheapest: _CheapestFit) -> np.ndarray:
+    """Unplace the replicas of ``worst`` pairs whose penalty beats every pair with room; return the others."""
+    relax = plan.relax
+    best_cost, _ = cheapest.per_workload(relax.n.size)
+    to_penalty = best_cost[relax.w[worst]] >= relax.pen[relax.w[worst]]
+    if to_penalty.any():
+        plan.apply(worst[to_penalty], -plan.counts[worst[to_penalty]])
+    return worst[~to_penalty]
+
+
+def _propose_cheaper_pairs(plan: _Plan, worst: np.ndarray, cheapest: _CheapestFit, moves: _Moves) -> None:
+    """Move the replicas of ``worst`` pairs (one for spread workloads) to their workload's cheapest pair with room."""
+    relax = plan.relax
+    if not worst.size:
+        return
+    _, best_pair = cheapest.per_workload(relax.n.size)
+    target = best_pair[relax.w[worst]]
+    amount = np.where(relax.inp.spread[relax.w[worst]], 1.0, plan.counts[worst])
+    moves.propose(worst, target, amount, relax.cost[worst] - relax.cost[target])
+
+
+def _propose_placing_unplaced(plan: _Plan, cheapest: _CheapestFit, moves: _Moves) -> None:
+    """Place unplaced replicas where a pair with room is cheaper than the penalty.
+
+    One proposal per workload and round: a workload already moving is left out, as two
+    proposals could claim the same region of a spread workload.
+    """
+    relax = plan.relax
+    moving = np.zeros(relax.n.size, dtype=bool)
+    for source in moves.source:
+        moving[relax.w[source]] = True
+    workload, cost = cheapest.workload, cheapest.cost
+    waiting = workload[(plan.need[workload] > 0.5) & np.isfinite(cost) & (cost < relax.pen[workload])
+                       & ~moving[workload]]
+    if waiting.size:
+        target = cheapest.pair[np.searchsorted(workload, waiting)]
+        amount = np.where(relax.inp.spread[waiting], 1.0, plan.need[waiting])
+        moves.propose(np.full(waiting.size, -1), target, amount, relax.pen[waiting] - relax.cost[target])
+
+
+def _apply_moves(plan: _Plan, moves: _Moves) -> bool:
+    """Accept moves by gain while capacity lasts and apply them; False when none could be made."""
+    relax = plan.relax
+    if not moves.target:
+        return False
+    source, target = np.concatenate(moves.source), np.concatenate(moves.target)
+    accepted = _accept(relax.res[target], relax.used[target], np.concatenate(moves.amount),
+                       np.concatenate(moves.gain), plan.rem)
+    made = accepted > 0
+    if not made.any():
+        return False
+    source, target, accepted = source[made], target[made], accepted[made]
+    placed = source >= 0
+    plan.apply(source[placed], -accepted[placed])
+    plan.apply(target, accepted)
+    return True
+
+
 def local_search(plan: _Plan, *, rounds: int = 30, deadline: float = math.inf) -> _Plan:
-    """Move replicas to cheaper pairs with room, place or unplace at the penalty."""
-    rx = plan.relax
-    if rx.inp.budget is not None or rx.share is not None or rx.w.size == 0:
+    """Move replicas to cheaper pairs with room, place or unplace at the penalty.
+
+    Each round, from the cheapest pair with room of every workload: unplace where the
+    penalty is cheaper, propose moving each workload's dearest replicas to a cheaper
+    pair, propose placing unplaced replicas, then apply the proposals by gain.
+    """
+    relax = plan.relax
+    if relax.inp.budget is not None or relax.share is not None or relax.w.size == 0:
         return plan  # moves could break the budget or the share cap: keep the priced greedy's plan
     for _ in range(rounds):
         if time.perf_counter() > deadline:
             break
-        ok = plan.fits()
-        cand_cost = np.where(ok, rx.cost, np.inf)
-        cmin, carg = _segment_argmin(cand_cost, rx.wstart, rx.wlen)
-        cw = rx.w[rx.wstart]
-        # worst placed pair of each workload
-        placed = np.flatnonzero(plan.counts > 0)
-        moves_from, moves_to, amount, gain = [], [], [], []
-        if placed.size:
-            pw = rx.w[placed]
-            order = np.lexsort((-rx.cost[placed], pw))
-            worst = placed[order][_first_of_runs(pw[order])]
-            ww = rx.w[worst]
-            best_cost = np.full(rx.n.size, np.inf)
-            best_idx = np.full(rx.n.size, -1)
-            best_cost[cw] = cmin
-            best_idx[cw] = carg
-            alt = np.minimum(best_cost[ww], np.where(np.isinf(rx.pen[ww]), np.inf, rx.pen[ww]))
-            better = alt < rx.cost[worst] - 1e-9 * np.maximum(1.0, rx.cost[worst])
-            src = worst[better]
-            to_pen = best_cost[ww[better]] >= rx.pen[ww[better]]
-            # unplace where the penalty is the cheaper choice
-            if to_pen.any():
-                s = src[to_pen]
-                plan.apply(s, -plan.counts[s])
-            src = src[~to_pen]
-            if src.size:
-                dst = best_idx[rx.w[src]]
-                cnt = np.where(rx.inp.spread[rx.w[src]], 1.0, plan.counts[src])
-                moves_from.append(src)
-                moves_to.append(dst)
-                amount.append(cnt)
-                gain.append(rx.cost[src] - rx.cost[dst])
-        # place penalized replicas where a pair is cheaper than the penalty
-        # (one proposal per workload and round: two could claim the same region of a spread workload)
-        moving = np.zeros(rx.n.size, dtype=bool)
-        for src_ in moves_from:
-            moving[rx.w[src_]] = True
-        waiting = cw[(plan.need[cw] > 0.5) & np.isfinite(cmin) & (cmin < rx.pen[cw]) & ~moving[cw]]
-        if waiting.size:
-            pos = np.searchsorted(cw, waiting)
-            dst = carg[pos]
-            moves_from.append(np.full(waiting.size, -1))
-            moves_to.append(dst)
-            amount.append(np.where(rx.inp.spread[waiting], 1.0, plan.need[waiting]))
-            gain.append(rx.pen[waiting] - rx.cost[dst])
-        if not moves_to:
+        cheapest = _CheapestFit.of(plan)
+        worst = _unplace_where_penalty_is_cheaper(plan, _worst_pairs_to_improve(plan, cheapest), cheapest)
+        moves = _Moves()
+        _propose_cheaper_pairs(plan, worst, cheapest, moves)
+        _propose_placing_unplaced(plan, cheapest, moves)
+        if not _apply_moves(plan, moves):
             break
-        src, dst = np.concatenate(moves_from), np.concatenate(moves_to)
-        cnt, g = np.concatenate(amount), np.concatenate(gain)
-        k = _accept(rx.res[dst], rx.used[dst], cnt, g, plan.rem)
-        mv = k > 0
-        if not mv.any():
-            break
-        src, dst, k = src[mv], dst[mv], k[mv]
-        real = src >= 0
-        plan.apply(src[real], -k[real])
-        plan.apply(dst, k)
     return plan
 
 
@@ -438,6 +526,54 @@ def _violation(by_cloud: np.ndarray, total: np.ndarray, budget: float | None, sh
     return v
 
 
+def _repair_candidates(plan: _Plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Moves for every placed replica: to its cheapest pair with room in each cloud, to its
+    lowest-spend pair with room, and (with a penalty) dropping it.
+
+    Returns ``(source pair, target pair, drop)``; ``target`` is -1 where ``drop``.
+    """
+    relax = plan.relax
+    placed = np.flatnonzero(plan.counts > 0.5)
+    if not placed.size:
+        return placed, placed, np.zeros(0, dtype=bool)
+    fits = plan.fits()
+    placed_workload = relax.w[placed]
+    targets = []
+    in_cloud = [fits & (relax.cloud == c) for c in range(relax.nclouds)]
+    for mask, key in [(m, relax.cost) for m in in_cloud] + [(fits, relax.spend)]:
+        best_key, best_pair = _segment_argmin(np.where(mask, key, np.inf), relax.wstart, relax.wlen)
+        best = np.full(relax.n.size, -1)
+        found = np.isfinite(best_key)
+        best[relax.w[relax.wstart][found]] = best_pair[found]
+        targets.append(best[placed_workload])
+    target = np.stack(targets + [np.full(placed.size, -1)], axis=1)  # last column: drop the replica
+    source = np.repeat(placed, target.shape[1])
+    target = target.ravel()
+    drop = np.tile(np.r_[np.zeros(relax.nclouds + 1, dtype=bool), True], placed.size)
+    valid = (target >= 0) | (drop & np.isfinite(relax.pen[relax.w[source]]))
+    return source[valid], target[valid], drop[valid]
+
+
+def _cheapest_repair(plan: _Plan, source: np.ndarray, target: np.ndarray, drop: np.ndarray, violation: float,
+                     total: float, by_cloud: np.ndarray) -> int:
+    """Index of the candidate with the least added cost per USD of violation removed; -1 if none removes any."""
+    relax = plan.relax
+    budget, share = relax.inp.budget, relax.share
+    to = np.maximum(target, 0)
+    spend_to = np.where(drop, 0.0, relax.spend[to])
+    new_by_cloud = np.tile(by_cloud, (source.size, 1))
+    rows = np.arange(source.size)
+    new_by_cloud[rows, relax.cloud[source]] -= relax.spend[source]
+    np.add.at(new_by_cloud, (rows[~drop], relax.cloud[to][~drop]), spend_to[~drop])
+    new_total = total - relax.spend[source] + spend_to
+    removed = violation - _violation(new_by_cloud, new_total, budget, share)
+    extra = np.where(drop, relax.pen[relax.w[source]], relax.cost[to]) - relax.cost[source]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(removed > 1e-9 * max(1.0, total), extra / removed, np.inf)
+    i = int(np.argmin(ratio))
+    return i if np.isfinite(ratio[i]) else -1
+
+
 def repair_side_constraints(plan: _Plan, *, deadline: float = math.inf, max_moves: int = 2_000) -> _Plan:
     """Move or drop replicas, one at a time, until the budget and the cloud-share cap hold.
 
@@ -446,54 +582,24 @@ def repair_side_constraints(plan: _Plan, *, deadline: float = math.inf, max_move
     Each step takes the candidate with the least added cost per USD of total
     violation (budget excess plus share excess) removed.
     """
-    rx = plan.relax
-    budget, share = rx.inp.budget, rx.share
-    if (budget is None and share is None) or rx.w.size == 0:
+    relax = plan.relax
+    budget, share = relax.inp.budget, relax.share
+    if (budget is None and share is None) or relax.w.size == 0:
         return plan
-    nc = rx.nclouds
     for _ in range(max_moves):
         total, by_cloud = plan.spend()
-        now = float(_violation(by_cloud[None, :], np.array([total]), budget, share)[0])
-        if now <= 1e-9 * max(1.0, total) or time.perf_counter() > deadline:
+        violation = float(_violation(by_cloud[None, :], np.array([total]), budget, share)[0])
+        if violation <= 1e-9 * max(1.0, total) or time.perf_counter() > deadline:
             break
-        placed = np.flatnonzero(plan.counts > 0.5)
-        if not placed.size:
+        source, target, drop = _repair_candidates(plan)
+        if not source.size:
             break
-        ok = plan.fits()
-        wp = rx.w[placed]
-        dests = []
-        masks = [ok & (rx.cloud == c) for c in range(nc)]
-        for mask, key in [(m, rx.cost) for m in masks] + [(ok, rx.spend)]:
-            amin, aarg = _segment_argmin(np.where(mask, key, np.inf), rx.wstart, rx.wlen)
-            best = np.full(rx.n.size, -1)
-            fin = np.isfinite(amin)
-            best[rx.w[rx.wstart][fin]] = aarg[fin]
-            dests.append(best[wp])
-        dst = np.stack(dests + [np.full(placed.size, -1)], axis=1)  # last column: drop the replica
-        src = np.repeat(placed, dst.shape[1])
-        dst = dst.ravel()
-        drop = np.tile(np.r_[np.zeros(nc + 1, dtype=bool), True], placed.size)
-        valid = (dst >= 0) | (drop & np.isfinite(rx.pen[rx.w[src]]))
-        src, dst, drop = src[valid], dst[valid], drop[valid]
-        if not src.size:
+        i = _cheapest_repair(plan, source, target, drop, violation, total, by_cloud)
+        if i < 0:
             break
-        d = np.maximum(dst, 0)
-        spend_to = np.where(drop, 0.0, rx.spend[d])
-        new_by = np.tile(by_cloud, (src.size, 1))
-        rows = np.arange(src.size)
-        new_by[rows, rx.cloud[src]] -= rx.spend[src]
-        np.add.at(new_by, (rows[~drop], rx.cloud[d][~drop]), spend_to[~drop])
-        new_total = total - rx.spend[src] + spend_to
-        gain = now - _violation(new_by, new_total, budget, share)
-        extra = np.where(drop, rx.pen[rx.w[src]], rx.cost[d]) - rx.cost[src]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(gain > 1e-9 * max(1.0, total), extra / gain, np.inf)
-        i = int(np.argmin(ratio))
-        if not np.isfinite(ratio[i]):
-            break
-        plan.apply(src[[i]], np.array([-1.0]))
+        plan.apply(source[[i]], np.array([-1.0]))
         if not drop[i]:
-            plan.apply(dst[[i]], np.array([1.0]))
+            plan.apply(target[[i]], np.array([1.0]))
     return plan
 
 
@@ -521,124 +627,109 @@ class _RestrictedMaster:
     """
 
     def __init__(self, relax: Relaxation) -> None:
-        import highspy
-
-        from ...backends.highs import silence_highs_banner
-
-        silence_highs_banner()  # the first Highs() of a process prints a banner on stdout
-        self.relax = rx = relax
-        self.h = h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("presolve", "off")  # presolve would run again after every addition
-        self.inf = inf = h.getInfinity()
-        W = rx.n.size
-        finite = np.flatnonzero(rx.finite)
-        self.cap_row = np.full(rx.cap.size, -1)
+        self.relax = relax
+        self.lp = lp = IncrementalLP()
+        inf = np.inf
+        W = relax.n.size
+        finite = np.flatnonzero(relax.finite)
+        self.cap_row = np.full(relax.cap.size, -1)
         self.cap_row[finite] = W + np.arange(finite.size)
-        lower = [rx.n, np.full(finite.size, -inf)]
-        upper = [rx.n, rx.cap[finite]]
+        lower = [relax.n, np.full(finite.size, -inf)]
+        upper = [relax.n, relax.cap[finite]]
         nrow = W + finite.size
         self.budget_row = -1
-        if rx.inp.budget is not None:
+        if relax.inp.budget is not None:
             self.budget_row, nrow = nrow, nrow + 1
             lower.append(np.array([-inf]))
-            upper.append(np.array([rx.inp.budget]))
+            upper.append(np.array([relax.inp.budget]))
         self.share_row0 = -1
-        if rx.share is not None:
-            self.share_row0, nrow = nrow, nrow + rx.nclouds
-            lower.append(np.full(rx.nclouds, -inf))
-            upper.append(np.zeros(rx.nclouds))
-        h.addRows(nrow, np.concatenate(lower).astype(np.float64), np.concatenate(upper).astype(np.float64), 0,
-                  np.zeros(nrow, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        self.num_rows = nrow
-        self.group_row = np.full(rx.gstart.size, -1)
-        self.group_spread = rx.inp.spread[rx.gw]
-        self.in_master = np.zeros(rx.w.size, dtype=bool)
+        if relax.share is not None:
+            self.share_row0, nrow = nrow, nrow + relax.nclouds
+            lower.append(np.full(relax.nclouds, -inf))
+            upper.append(np.zeros(relax.nclouds))
+        lp.add_rows(np.concatenate(lower).astype(np.float64), np.concatenate(upper).astype(np.float64))
+        self.group_row = np.full(relax.gstart.size, -1)
+        self.group_spread = relax.inp.spread[relax.group_workload]
+        self.in_master = np.zeros(relax.w.size, dtype=bool)
         self.col_pair = np.empty(0, np.int64)  # pair index of each pair column
-        big = 10.0 * float(rx.cost.max(initial=0.0)) + 1.0
-        extra_cost = np.where(np.isfinite(rx.pen), rx.pen, big)  # the penalty, or elastic at a big-M cost
+        big = 10.0 * float(relax.cost.max(initial=0.0)) + 1.0
+        extra_cost = np.where(np.isfinite(relax.pen), relax.pen, big)  # the penalty, or elastic at a big-M cost
         self.num_extra = W
-        h.addCols(W, extra_cost, np.zeros(W), np.full(W, inf), W, np.arange(W, dtype=np.int32),
-                  np.arange(W, dtype=np.int32), np.ones(W))
+        lp.add_cols(extra_cost, np.zeros(W), np.full(W, inf), np.arange(W), np.arange(W), np.ones(W))
 
     def add(self, pairs_idx: np.ndarray) -> int:
         """Add the pairs not in the master yet; return how many were added."""
-        rx = self.relax
+        relax = self.relax
         idx = np.unique(pairs_idx[~self.in_master[pairs_idx]])
         if not idx.size:
             return 0
         self.in_master[idx] = True
-        g = rx.gid[idx]
+        g = relax.gid[idx]
         touched = np.unique(g[self.group_spread[g]])
-        per_group = np.bincount(rx.gid[self.in_master], minlength=self.group_row.size)
+        per_group = np.bincount(relax.gid[self.in_master], minlength=self.group_row.size)
         need = touched[(per_group[touched] > 1) & (self.group_row[touched] < 0)]
         if need.size:  # spread groups that now hold two columns get their row (with their older columns)
-            self.group_row[need] = self.num_rows + np.arange(need.size)
-            older = np.flatnonzero(self.group_row[rx.gid[self.col_pair]] >= self.num_rows)
-            row = self.group_row[rx.gid[self.col_pair[older]]] - self.num_rows
+            num_rows = self.lp.num_rows
+            self.group_row[need] = num_rows + np.arange(need.size)
+            older = np.flatnonzero(self.group_row[relax.gid[self.col_pair]] >= num_rows)
+            row = self.group_row[relax.gid[self.col_pair[older]]] - num_rows
             order = np.argsort(row, kind="stable")
-            starts = np.searchsorted(row[order], np.arange(need.size)).astype(np.int32)
-            self.h.addRows(need.size, np.full(need.size, -self.inf), np.ones(need.size), older.size, starts,
-                           (self.num_extra + older[order]).astype(np.int32), np.ones(older.size))
-            self.num_rows += need.size
+            starts = np.searchsorted(row[order], np.arange(need.size))
+            self.lp.add_rows(np.full(need.size, -np.inf), np.ones(need.size), starts, self.num_extra + older[order],
+                             np.ones(older.size))
         k = idx.size
         cols = np.arange(k)
-        rows, at, vals = [rx.w[idx]], [cols], [np.ones(k)]
-        for row, value in ((self.cap_row[rx.res[idx]], rx.used[idx]), (self.group_row[g], np.ones(k))):
+        rows, at, vals = [relax.w[idx]], [cols], [np.ones(k)]
+        for row, value in ((self.cap_row[relax.res[idx]], relax.used[idx]), (self.group_row[g], np.ones(k))):
             has = row >= 0
             rows.append(row[has])
             at.append(cols[has])
             vals.append(value[has])
-        spend = rx.spend[idx]
+        spend = relax.spend[idx]
         if self.budget_row >= 0:
             rows.append(np.full(k, self.budget_row))
             at.append(cols)
             vals.append(spend)
         if self.share_row0 >= 0:
-            for c in range(rx.nclouds):
+            for c in range(relax.nclouds):
                 rows.append(np.full(k, self.share_row0 + c))
                 at.append(cols)
-                vals.append(spend * ((rx.cloud[idx] == c) - rx.share))
-        A = sp.csc_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(at))), shape=(self.num_rows, k))
+                vals.append(spend * ((relax.cloud[idx] == c) - relax.share))
+        A = sp.csc_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(at))),
+                         shape=(self.lp.num_rows, k))
         A.sort_indices()
-        upper = np.where(self.group_spread[g], 1.0, self.inf)  # the workload row bounds the others
-        self.h.addCols(k, rx.cost[idx], np.zeros(k), upper, A.nnz, A.indptr[:-1].astype(np.int32),
-                       A.indices.astype(np.int32), A.data)
+        upper = np.where(self.group_spread[g], 1.0, np.inf)  # the workload row bounds the others
+        self.lp.add_cols(relax.cost[idx], np.zeros(k), upper, A.indptr[:-1], A.indices, A.data)
         self.col_pair = np.concatenate([self.col_pair, idx])
         return k
 
-    def solve(self, time_limit: float):
+    def solve(self, time_limit: float) -> tuple[bool, float, Multipliers | None, np.ndarray | None,
+                                                np.ndarray | None]:
         """Solve; return ``(optimal, objective, multipliers, workload duals, spread-group duals)``.
 
         HiGHS reports ``row_dual = y`` with reduced costs ``c - A'y``: a binding
         ``<=`` row of a minimization has ``y <= 0``, so the multipliers are ``-y``.
         """
-        import highspy
-
-        rx = self.relax
-        # HiGHS's time limit counts from the creation of the object, not from this run
-        self.h.setOptionValue("time_limit", float(self.h.getRunTime() + max(time_limit, 0.01)))
-        self.h.run()
-        optimal = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        sol = self.h.getSolution()
-        y = np.asarray(sol.row_dual, dtype=np.float64)
-        if y.size != self.num_rows:
+        relax = self.relax
+        out = self.lp.solve(time_limit)
+        optimal, y = out.optimal, out.row_dual
+        if y.size != self.lp.num_rows:
             return False, math.nan, None, None, None
-        lam = np.zeros(rx.cap.size)
+        lam = np.zeros(relax.cap.size)
         has = self.cap_row >= 0
         lam[has] = np.maximum(0.0, -y[self.cap_row[has]])
         nu = max(0.0, -float(y[self.budget_row])) if self.budget_row >= 0 else 0.0
-        mu = np.zeros(rx.nclouds)
+        mu = np.zeros(relax.nclouds)
         if self.share_row0 >= 0:
-            mu = np.maximum(0.0, -y[self.share_row0:self.share_row0 + rx.nclouds])
+            mu = np.maximum(0.0, -y[self.share_row0:self.share_row0 + relax.nclouds])
         sigma = np.where(self.group_row >= 0, -y[np.maximum(self.group_row, 0)], 0.0)
         # a spread group with one column: the dual of its upper bound 1 is the group's price
-        col_dual = np.asarray(sol.col_dual, dtype=np.float64)[self.num_extra:]
-        g = rx.gid[self.col_pair]
+        col_dual = out.col_dual[self.num_extra:]
+        g = relax.gid[self.col_pair]
         lone = self.group_spread[g] & (self.group_row[g] < 0)
         np.maximum.at(sigma, g[lone], -col_dual[lone])
-        objective = float(self.h.getInfo().objective_function_value)
-        return optimal, objective, Multipliers(lam, nu, mu), y[:rx.n.size], np.maximum(sigma, 0.0)
+        objective = out.objective
+        return optimal, objective, Multipliers(lam, nu, mu), y[:relax.n.size], np.maximum(sigma, 0.0)
 
 
 def _cheapest_per_workload(relax: Relaxation, score: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
@@ -651,7 +742,8 @@ def _cheapest_per_workload(relax: Relaxation, score: np.ndarray, candidates: np.
 
 
 def lp_bound(relax: Relaxation, start: Multipliers | None = None, columns: np.ndarray | None = None, *,
-             time_budget: float = 30.0, tol: float = 1e-7, per_workload: int = 3, initial_per_workload: int = 2):
+             time_budget: float = 30.0, tol: float = 1e-7, per_workload: int = 3,
+             initial_per_workload: int = 2) -> LPBound:
     """The LP bound by column generation over the pairs, certified by the Lagrangian function.
 
     The master LP starts with ``columns`` and the ``initial_per_workload``
@@ -692,7 +784,7 @@ def lp_bound(relax: Relaxation, start: Multipliers | None = None, columns: np.nd
         if not master.add(_cheapest_per_workload(relax, reduced, negative, per_workload)):
             converged = True  # nothing prices out: the master's optimum is the LP's (up to tolerances)
             break
-    return best, best_mult, converged, rounds
+    return LPBound(best, best_mult, converged, rounds)
 
 
 def _sample_relaxation(inp: PlacementInput, pairs: Pairs, size: int, seed: int = 0) -> Relaxation:
@@ -759,7 +851,7 @@ def solve_heuristic(instance: PlacementInstance, options: SolveOptions, *, itera
     if inp.num_workloads > SAMPLE_ABOVE_WORKLOADS:
         t = time.perf_counter()
         sample = _sample_relaxation(inp, pairs, max(5_000, inp.num_workloads // 10))
-        _, start, _, _ = lp_bound(sample, time_budget=0.1 * budget)
+        start = lp_bound(sample, time_budget=0.1 * budget).multipliers
         timings["warm_start"] = time.perf_counter() - t
     t = time.perf_counter()
     bound, best_mult, converged, rounds = lp_bound(

@@ -91,7 +91,7 @@ def _solve_part(part: PlacementInput, backend: str, deadline: float | None, mip_
         seconds = NOMINAL_TIME_LIMIT if options.time_limit is None else options.time_limit
         left = options.remaining()
         budget = min(10.0, 0.2 * seconds) if left is None else min(10.0, 0.2 * seconds, left)
-        solved.solution.attr["multipliers"] = lp_bound(Relaxation(part, instance.pairs), time_budget=budget)[1]
+        solved.solution.attr["multipliers"] = lp_bound(Relaxation(part, instance.pairs), time_budget=budget).multipliers
     solved.seconds = time.perf_counter() - t0
     return solved
 
