@@ -1,8 +1,10 @@
-"""Random placement instances shaped like a real GPU catalog, for benchmarks and tests.
+"""A data generator: random placement instances shaped like a real GPU catalog.
 
-Prices start from public on-demand list prices per GPU-hour (H100 about 6.9 USD,
-as in an 8 x H100 instance at 55 USD/h) and vary by cloud and region; the
-capacities and workloads are random.
+Public so that benchmarks (``benchmarks/placement.py``), notebooks and tests can
+make instances of any size; it is not part of solving. Prices start from public
+on-demand list prices per GPU-hour (H100 about 6.9 USD, as in an 8 x H100
+instance at 55 USD/h) and vary by cloud and region; the capacities and workloads
+are random.
 """
 
 from __future__ import annotations
@@ -22,21 +24,44 @@ _CLOUDS = {"aws": 1.0, "gcp": 1.05, "azure": 1.1, "oci": 0.85, "lambda": 0.5, "c
 
 def synthetic_instance(num_replicas: int, num_offerings: int, *, seed: int = 0, replicas_per_workload: str = "mixed",
                        regions_per_cloud: int = 12, tightness: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return ``(workloads, offerings)`` with about ``num_replicas`` replicas in total.
+    """Random ``(workloads, offerings)`` tables for :func:`resopt.place_workloads`.
 
     Parameters
     ----------
+    num_replicas : int
+        Replicas in all: the workloads' ``replicas`` sum to at least this (the last
+        workload may overshoot by a few).
+    num_offerings : int
+        Rows of the offerings table, over six clouds and eight accelerators; 85% have
+        finite on-demand capacity, 60% a spot market, 10% reserved GPUs, and every
+        accelerator has one offering without a capacity limit.
+    seed : int
+        Seed of NumPy's generator: the same arguments give the same tables.
     replicas_per_workload : {"mixed", "one"}
         ``"mixed"``: 1 to 8 replicas per workload (serving fleets, sweeps); ``"one"``:
         one replica per workload.
+    regions_per_cloud : int
+        Regions each cloud's offerings are spread over. Workloads keep their data in
+        region 0 of a cloud, so with more regions than offerings that region may not
+        exist and :func:`~resopt.place_workloads` refuses the tables.
     tightness : float
         Finite capacities are scaled by ``1 / tightness``: larger is scarcer.
 
+    Returns
+    -------
+    workloads, offerings : DataFrame
+        In the columns :func:`resopt.place_workloads` reads (every optional column
+        filled: spread, clouds, data location and size, spot_ok, unplaced_penalty).
+
     Examples
     --------
+    >>> from resopt import place_workloads
     >>> w, o = synthetic_instance(100, 50, seed=1)
     >>> int(w["replicas"].sum()) >= 100, len(o)
     (True, 50)
+    >>> w, o = synthetic_instance(40, 30, seed=2, regions_per_cloud=1)
+    >>> str(place_workloads(w, o, backend="highs").status)
+    'optimal'
     """
     rng = np.random.default_rng(seed)
     names = np.array(list(_ACCELERATORS))
