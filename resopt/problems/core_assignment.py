@@ -647,26 +647,38 @@ def _solve_exact(data: CoreAssignmentData, options: SolveOptions) -> Solution:
 def build_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_array]:
     """The canonical model: a diagonal QP (continuous) or an epigraph MILP (integer).
 
-    For integer cores, each device gets an integer ``x_i`` and a cost variable
-    ``t_i`` bounded below by every chord of its convex cost between consecutive
-    integers, ``t_i >= f_i(k) + m_ik (x_i - k)`` for ``k in [min_i, capacity_i)``
-    with ``m_ik = f_i(k+1) - f_i(k)``: the quadratic linearized exactly at
-    integer points. Returns the model and the matrix that maps its columns to ``x``.
+    Returns the model and the matrix that maps its columns to ``x``; see
+    :func:`_quadratic_model` and :func:`_chord_model`.
+    """
+    return _chord_model(data) if data.integer else _quadratic_model(data)
+
+
+def _quadratic_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_array]:
+    """The continuous problem as it stands: a QP with a diagonal Hessian and one sum row."""
+    n = data.n
+    model = LinearModel(
+        c=data.unit_cost - 2.0 * data.weight * data.demand,
+        q=2.0 * data.weight,
+        offset=float(np.dot(data.weight, data.demand**2)),
+        A=sp.csr_array(np.ones((1, n))),
+        row_lower=[data.total],
+        row_upper=[data.total],
+        col_lower=data.minimum,
+        col_upper=data.capacity,
+        name="core_assignment_qp",
+    )
+    return model, sp.csr_array(sp.eye_array(n))
+
+
+def _chord_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_array]:
+    """The integer problem as an epigraph MILP, exact at integer points.
+
+    Each device gets an integer ``x_i`` and a cost variable ``t_i`` bounded below by
+    every chord of its convex cost between consecutive integers,
+    ``t_i >= f_i(k) + m_ik (x_i - k)`` for ``k in [min_i, capacity_i)`` with
+    ``m_ik = f_i(k+1) - f_i(k)``. Refused above :data:`MAX_MILP_UNITS` chords.
     """
     n, total = data.n, data.total
-    if not data.integer:
-        model = LinearModel(
-            c=data.unit_cost - 2.0 * data.weight * data.demand,
-            q=2.0 * data.weight,
-            offset=float(np.dot(data.weight, data.demand**2)),
-            A=sp.csr_array(np.ones((1, n))),
-            row_lower=[total],
-            row_upper=[total],
-            col_lower=data.minimum,
-            col_upper=data.capacity,
-            name="core_assignment_qp",
-        )
-        return model, sp.csr_array(sp.eye_array(n))
     units = (data.capacity - data.minimum).astype(np.int64)
     if units.sum() > MAX_MILP_UNITS:
         raise UnsupportedProblemError(

@@ -132,17 +132,25 @@ class ModelSolver:
         first = self.solver(model, time_limit=options.remaining(), mip_gap=gap)
         out = Solution(first.status, reserve, first.objective, first.bound, first.solver_status,
                        {f"solve_{k}": v for k, v in first.timings.items()}, {"pool_cost": pool_cost})
-        x = first.x
-        if first.status is Status.OPTIMAL and not options.expired():
-            tie = self.solver(_tilted(model, n_r), time_limit=options.remaining(), mip_gap=gap)
-            for key, value in tie.timings.items():
-                out.timings[f"tie_break_{key}"] = value
-            if (tie.status.has_solution and tie.x is not None
-                    and model.objective_value(tie.x) <= first.objective + 1e-9 * max(1.0, abs(first.objective))):
-                x = tie.x
+        x = self._fewest_units(model, n_r, first, options, gap, out.timings)
         if x is not None and out.status.has_solution:
             out.objective = model.objective_value(x)
             pool_cost[active] = np.bincount(_owner(model, n_r), weights=model.c * x, minlength=n_r)
             r = x[:n_r]
             reserve[active] = np.clip(np.round(r) if data.integer else r, lower[active], upper[active])
         return out
+
+    def _fewest_units(self, model: LinearModel, n_r: int, first: Solution, options: SolveOptions,
+                      gap: float | None, timings: dict[str, float]) -> np.ndarray | None:
+        """The tie-break: the tilted model's answer when it costs no more than ``first``'s, else
+        ``first.x``. Runs only after an optimal first solve and while budget is left; its
+        timings go into ``timings``."""
+        if first.status is not Status.OPTIMAL or options.expired():
+            return first.x
+        tie = self.solver(_tilted(model, n_r), time_limit=options.remaining(), mip_gap=gap)
+        for key, value in tie.timings.items():
+            timings[f"tie_break_{key}"] = value
+        no_dearer = first.objective + 1e-9 * max(1.0, abs(first.objective))
+        if tie.status.has_solution and tie.x is not None and model.objective_value(tie.x) <= no_dearer:
+            return tie.x
+        return first.x
