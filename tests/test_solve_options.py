@@ -159,3 +159,22 @@ def test_a_spent_budget_is_not_silently_run_on_by_model_backends():
     spent = SolveOptions(time_limit=1.0, started=time.perf_counter() - 2.0)
     solution = core_assignment.BACKENDS["highs"].solve(data, spent)
     assert solution.status is Status.TIME_LIMIT and solution.x is None
+
+
+@pytest.mark.parametrize("call", CALLS)
+def test_model_backends_pass_the_gap_and_what_is_left_of_the_budget(call, monkeypatch):
+    import resopt.backends.highs as highs
+
+    seen = []
+    solve = highs.solve_highs
+
+    def spy(model, **kwargs):
+        seen.append(kwargs)
+        return solve(model, **kwargs)
+
+    monkeypatch.setattr(highs, "solve_highs", spy)
+    assert CALLS[call](backend="highs", time_limit=30, mip_gap=0.25).status is Status.OPTIMAL
+    assert seen and all(k["mip_gap"] == 0.25 and 0 < k["time_limit"] <= 30 for k in seen)
+    seen.clear()
+    CALLS[call](backend="highs")  # defaults: no limit, the exact MILP's gap of 1e-9
+    assert seen and all(k == {"time_limit": None, "mip_gap": 1e-9} for k in seen)
