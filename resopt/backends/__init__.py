@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BackendUnavailableError, InputError, UnsupportedProblemError
+from ..model import LinearModel, Solution
+from ..result import Status
 
-__all__ = ["Backend", "BackendRegistry", "Capability", "SolveOptions", "model_solver", "MODEL_SOLVER_REQUIRES"]
+__all__ = ["Backend", "BackendRegistry", "Capability", "SolveOptions", "model_solver", "solve_within",
+           "MODEL_SOLVER_REQUIRES"]
 
 #: The generic :class:`~resopt.model.LinearModel` solvers and the modules each needs.
 MODEL_SOLVER_REQUIRES: dict[str, tuple[str, ...]] = {
@@ -87,6 +90,10 @@ class SolveOptions:
         left = self.remaining()
         return left is not None and left <= 0.0
 
+    def gap_or(self, default: float | None) -> float | None:
+        """``mip_gap``, or ``default`` when none was asked for."""
+        return default if self.mip_gap is None else self.mip_gap
+
     def needs(self) -> frozenset[Capability]:
         """The capabilities these options ask of a backend."""
         needs = set()
@@ -95,6 +102,19 @@ class SolveOptions:
         if self.mip_gap is not None:
             needs.add(Capability.MIP_GAP)
         return frozenset(needs)
+
+
+def solve_within(solver: Callable[..., Solution], model: LinearModel, options: SolveOptions,
+                 default_mip_gap: float | None = None) -> Solution:
+    """Run a :class:`~resopt.model.LinearModel` solver on what is left of the budget.
+
+    A budget already spent gives status ``time_limit`` without calling the solver (HiGHS
+    given ``time_limit=0`` still solves a small model); otherwise the solver gets
+    ``options.remaining()`` and ``options.gap_or(default_mip_gap)``.
+    """
+    if options.expired():
+        return Solution(Status.TIME_LIMIT, solver_status="Time limit reached before the solver started")
+    return solver(model, time_limit=options.remaining(), mip_gap=options.gap_or(default_mip_gap))
 
 
 def model_solver(name: str) -> Callable[..., Any]:

@@ -49,7 +49,8 @@ from .._validate import (
     column_error,
     numeric_column,
 )
-from ..backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, Capability, SolveOptions, model_solver
+from ..backends import (MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, Capability, SolveOptions,
+                         model_solver, solve_within)
 from ..errors import InputError, SolverError, UnsupportedProblemError
 from ..model import LinearModel, Solution
 from ..result import Result, Status, stopwatch
@@ -719,12 +720,7 @@ def _model_backend(solver: Callable[..., Solution]) -> Callable[[CoreAssignmentD
 
     def solve(data: CoreAssignmentData, options: SolveOptions) -> Solution:
         model, to_x = build_model(data)
-        if options.expired():
-            return Solution(Status.TIME_LIMIT, solver_status="Time limit reached before the solver started")
-        gap = options.mip_gap
-        if gap is None and data.integer:
-            gap = DEFAULT_MIP_GAP
-        sol = solver(model, time_limit=options.remaining(), mip_gap=gap)
+        sol = solve_within(solver, model, options, DEFAULT_MIP_GAP if data.integer else None)
         x, objective = None, math.nan
         if sol.x is not None:
             x = to_x @ sol.x

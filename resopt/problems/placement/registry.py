@@ -18,7 +18,8 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from ...backends import MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, Capability, SolveOptions, model_solver
+from ...backends import (MODEL_SOLVER_REQUIRES, Backend, BackendRegistry, Capability, SolveOptions,
+                          model_solver, solve_within)
 from ...model import Solution
 from ...result import Status, stopwatch
 from .formulation import PlacementInstance, build_model, plan_tables
@@ -64,11 +65,7 @@ def solve_exact(instance: PlacementInstance, options: SolveOptions,
     timings: dict[str, float] = {}
     with stopwatch(timings, "formulate"):
         model, layout = build_model(instance.data, instance.pairs)
-    seconds = options.remaining()
-    if seconds is not None and seconds <= 0.0:
-        return Solution(Status.TIME_LIMIT, solver_status="the time limit was spent before the solver started",
-                        timings=timings)
-    sol = solver(model, time_limit=seconds, mip_gap=DEFAULT_MIP_GAP if options.mip_gap is None else options.mip_gap)
+    sol = solve_within(solver, model, options, DEFAULT_MIP_GAP)
     for k, v in sol.timings.items():
         timings[k] = timings.get(k, 0.0) + v
     replicas = None if sol.x is None else np.rint(sol.x[:layout.num_pairs])

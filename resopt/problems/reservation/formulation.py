@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from ...backends import SolveOptions
+from ...backends import SolveOptions, solve_within
 from ...model import LinearModel, Solution
 from ...result import Status
 from .inputs import PoolSubproblem, ReservationData
@@ -122,14 +122,9 @@ class ModelSolver:
         if not active.any():
             return Solution(Status.OPTIMAL, reserve, 0.0, 0.0, "no pool to solve", attr={"pool_cost": pool_cost})
         model = build_model(data, lower, upper, active)
-        if options.expired():
-            return Solution(Status.TIME_LIMIT, reserve, solver_status="Time limit reached before the solver started",
-                            attr={"pool_cost": pool_cost})
         n_r = int(active.sum())
-        gap = options.mip_gap
-        if gap is None and data.integer:
-            gap = DEFAULT_MIP_GAP
-        first = self.solver(model, time_limit=options.remaining(), mip_gap=gap)
+        gap = options.gap_or(DEFAULT_MIP_GAP if data.integer else None)
+        first = solve_within(self.solver, model, options, gap)
         out = Solution(first.status, reserve, first.objective, first.bound, first.solver_status,
                        {f"solve_{k}": v for k, v in first.timings.items()}, {"pool_cost": pool_cost})
         x = self._fewest_units(model, n_r, first, options, gap, out.timings)
