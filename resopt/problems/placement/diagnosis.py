@@ -11,6 +11,7 @@ re-solves without the budget and without the cloud-share cap to say which cuts.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -151,8 +152,6 @@ def explain_cuts(inp: PlacementInput, resolve: Callable[[PlacementInput], tuple[
 
     ``resolve`` solves a modified input and returns ``(status, spend of its plan)``.
     """
-    from dataclasses import replace
-
     diag = Diagnosis()
     variants = []
     if inp.budget is not None:

@@ -26,6 +26,7 @@ from ..._validate import (
     MAX_AMOUNT,
     MAX_COST,
     MAX_PRICE,
+    TableLike,
     as_frame,
     bool_column,
     check_scalar,
@@ -192,7 +193,7 @@ def _frame_labels(df: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _open_table(raw: Any, table: str, required: tuple[str, ...], optional: tuple[str, ...],
+def _open_table(raw: TableLike, table: str, required: tuple[str, ...], optional: tuple[str, ...],
                 item: str) -> pd.DataFrame:
     df = as_frame(raw, table)
     check_columns(df, table, required, optional)
@@ -201,7 +202,7 @@ def _open_table(raw: Any, table: str, required: tuple[str, ...], optional: tuple
     return df
 
 
-def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def _workloads(raw: TableLike) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     table = "workloads"
     df = _open_table(raw, table, WORKLOAD_COLUMNS, WORKLOAD_OPTIONAL, "workload")
     ids = text_column(df, table, "workload")
@@ -235,7 +236,7 @@ def _workloads(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     return df, out
 
 
-def _offerings(raw: Any) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def _offerings(raw: TableLike) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     table = "offerings"
     df = _open_table(raw, table, OFFERING_COLUMNS, OFFERING_OPTIONAL, "offering")
     out: dict[str, np.ndarray] = {}
@@ -284,7 +285,7 @@ class _EgressRules:
         return {r[1] for r in self.rules} | {r[3] for r in self.rules}
 
 
-def _read_egress(raw: Any) -> _EgressRules:
+def _read_egress(raw: TableLike | None) -> _EgressRules:
     """Check the egress table (clouds are checked once the workloads' data clouds are known)."""
     if raw is None:
         return _EgressRules([])
@@ -437,9 +438,9 @@ def _profiles(accel: np.ndarray, cloud_req: np.ndarray, region_req: np.ndarray, 
 
 
 def validate_inputs(
-    workloads: Any,
-    offerings: Any,
-    egress: Any = None,
+    workloads: TableLike,
+    offerings: TableLike,
+    egress: TableLike | None = None,
     *,
     budget: Any = None,
     max_cloud_share: Any = None,
