@@ -76,7 +76,26 @@ class Relaxation:
 
     Pairs are ordered by workload, then spread group (workload and region for
     spread workloads, the workload itself otherwise); a group takes at most
-    ``group_cap`` replicas (1 for spread, all replicas otherwise).
+    ``gcap`` replicas (1 for spread, all replicas otherwise).
+
+    Attributes
+    ----------
+    order : ndarray
+        Position in the caller's ``pairs`` of each pair here (``pairs.take(order)``).
+    w, res, used, cost, spend, cloud : ndarray
+        Per pair: workload, resource (``3 * offering + mode``), GPUs taken, cost, spend, cloud.
+    gid, gstart, glen, gcap, group_workload : ndarray
+        Spread group of each pair; per group: first pair, number of pairs, most replicas, workload.
+    wstart, wlen : ndarray
+        Per workload with pairs: its first pair and number of pairs.
+    n, pen : ndarray
+        Per workload: replicas and unplaced penalty (inf: must be placed).
+    cap, finite, cap_f : ndarray
+        Per resource: GPUs (inf: unlimited), whether that is a constraint, and it with 0 where not.
+    share : float or None
+        The cloud-share cap when it binds (below 1).
+    spread_groups, spread_start, spread_len, spread_workload, spread_max
+        The groups of spread workloads, by workload, for the "n cheapest distinct regions" step.
     """
 
     def __init__(self, inp: PlacementInput, pairs: Pairs) -> None:

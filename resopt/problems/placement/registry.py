@@ -115,7 +115,7 @@ class SolvedPart:
     assignments: pd.DataFrame | None = None
     unplaced: pd.DataFrame | None = None
     seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # the solve's, plus building the tables
 
     @property
     def has_plan(self) -> bool:
