@@ -232,6 +232,8 @@ def bench_million(args) -> None:
         r = place_workloads(w, o, backend="heuristic", partitions=args.partitions, time_limit=args.time_limit)
     if not args.dask:
         seconds = time.perf_counter() - t
+    phases = ", ".join(f"{k} {v:.1f}" for k, v in r.timings.items() if v >= 0.05)
+    print(f"million: phases (s, parts' phases summed over parts): {phases}", file=sys.stderr, flush=True)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2
     _row("million", f"{args.big_replicas}x{args.heur_offerings} ({len(w)} workloads)", [seconds],
