@@ -169,9 +169,22 @@ def allows_any(text: str) -> bool:
     return not values or values == ["*"]
 
 
+def _first_of_each(*columns: np.ndarray) -> list[tuple[int, tuple[Any, ...]]]:
+    """``(position, values)`` of the first row of each distinct combination of ``columns``, in row order.
+
+    Checks then run once per distinct value, not once per row, and still name the first bad row.
+
+    >>> _first_of_each(np.array(["a", "b", "a", "c"], dtype=object))
+    [(0, ('a',)), (1, ('b',)), (3, ('c',))]
+    """
+    frame = pd.DataFrame({i: c for i, c in enumerate(columns)})
+    firsts = frame[~frame.duplicated()]
+    return list(zip(firsts.index.tolist(), firsts.itertuples(index=False, name=None)))
+
+
 def _check_known(values: np.ndarray, known: set[str], table: str, column: str, df: pd.DataFrame,
                  what: str) -> None:
-    for pos, text in enumerate(values):
+    for pos, (text,) in _first_of_each(values):
         if allows_any(text):
             continue
         for tok in listed_values(text):
@@ -332,8 +345,9 @@ def _check_data_locations(w: dict[str, np.ndarray], wdf: pd.DataFrame, o: dict[s
     (it does not change any rate).
     """
     clouds = set(o["cloud"]) | egress.clouds
-    for pos in np.flatnonzero(w["data_cloud"] != ""):
-        cloud, region = w["data_cloud"][pos], w["data_region"][pos]
+    named = np.flatnonzero(w["data_cloud"] != "")
+    for first, (cloud, region) in _first_of_each(w["data_cloud"][named], w["data_region"][named]):
+        pos = int(named[first])
         if cloud not in clouds:
             raise InputError(
                 f"The 'data_cloud' column of workloads names a cloud that is neither in offerings nor in "
