@@ -19,7 +19,9 @@ Usage::
     python3 benchmarks/placement.py                       # milp, heuristic, build; 3 runs each
     python3 benchmarks/placement.py --cases build --repeat 5
     python3 benchmarks/placement.py --million --cases million
-    python3 benchmarks/placement.py --million --cases million --dask --workers 2 --time-limit 30
+    python3 benchmarks/placement.py --million --cases million --dask --workers 2 --time-limit 85
+
+``--time-limit`` is the budget of the whole ``place_workloads`` call (parts included).
 
 The machine is shared: the script prints the load average next to the figures.
 """
