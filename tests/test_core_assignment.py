@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -15,29 +14,11 @@ import resopt
 from resopt import InputError, Status, UnsupportedProblemError, assign_cores
 
 import golden
+from oracles.core_assignment import brute_force, check_feasible, objective
 
 INTEGER_BACKENDS = ["exact", "highs", "cvxpy", "pulp"]
 CONTINUOUS_BACKENDS = ["exact", "highs", "cvxpy"]
 WORKED = {"capacity": [4, 2], "demand": [3, 2]}
-
-
-def objective(devices: dict, x: np.ndarray) -> float:
-    """The objective written out independently of the package."""
-    cap = np.asarray(devices["capacity"], float)
-    w = np.asarray(devices.get("weight", cap), float)
-    c = np.asarray(devices.get("unit_cost", np.ones_like(cap)), float)
-    y = np.asarray(devices["demand"], float)
-    return float(np.sum(w * (x - y) ** 2 + c * x))
-
-
-def brute_force(devices: dict, total: int) -> float:
-    cap = np.asarray(devices["capacity"], int)
-    lo = np.asarray(devices.get("min", np.zeros_like(cap)), int)
-    best = math.inf
-    for x in itertools.product(*(range(a, b + 1) for a, b in zip(lo, cap))):
-        if sum(x) == total:
-            best = min(best, objective(devices, np.asarray(x, float)))
-    return best
 
 
 def random_devices(rng: np.random.Generator, n: int, *, integer: bool) -> tuple[dict, float]:
@@ -54,16 +35,6 @@ def random_devices(rng: np.random.Generator, n: int, *, integer: bool) -> tuple[
     if not integer:
         total = float(rng.uniform(lo.sum(), cap.sum()))
     return devices, total
-
-
-def check_feasible(devices: dict, total: float, x: np.ndarray, *, integer: bool) -> None:
-    cap = np.asarray(devices["capacity"], float)
-    lo = np.asarray(devices.get("min", np.zeros_like(cap)), float)
-    assert x.shape == cap.shape
-    assert np.all(x >= lo - 1e-7) and np.all(x <= cap + 1e-7)
-    assert abs(x.sum() - total) <= 1e-6 * max(1.0, abs(total))
-    if integer:
-        assert np.array_equal(x, np.round(x))
 
 
 # ----------------------------------------------------------------------------- worked example
