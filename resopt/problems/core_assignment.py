@@ -439,11 +439,13 @@ def _exact_continuous(data: CoreAssignmentData, options: SolveOptions) -> tuple[
     b, a = _response_line(data, 0.0)
     lower, upper, total = data.minimum, data.capacity, data.total
     search = _ThresholdSearch(a, b, lower, upper, integer=False)
-    if total <= lower.sum() or total >= upper.sum():
-        x = (lower if total <= lower.sum() else upper).copy()
+    least, most = float(lower.sum()), float(upper.sum())
+    if total <= least or total >= most:
+        x = (lower if total <= least else upper).copy()
         lam = _multiplier(data, x)
         return x, lam, _dual_value(data, lam, search.response(lam), search.spare)
-    tol = 1e-9 * max(1.0, abs(total), float(np.abs(upper).sum()))  # polish lands on the root
+    # Capacities are validated >= 0, so sum(|upper|) is sum(upper): no temporary |upper| array.
+    tol = 1e-9 * max(1.0, abs(total), most)  # polish lands on the root
     _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol, options)
     lam, x = search.polish(total, lam)
     bound = _dual_value(data, lam, x, search.spare)  # x is still the best response to lam here
