@@ -413,7 +413,7 @@ class _ThresholdSearch:
 
         Returns the multiplier and ``x(lam)`` at it (a new array).
         """
-        x = self.response(lam).copy()
+        x = self.response(lam, out=np.empty_like(self.a))  # written straight into a new array, not copied
         residual = abs(float(x.sum()) - total)
         for _ in range(2):
             free = self.free_ones()
