@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._validate import check_mip_gap, check_time_limit
 from ..errors import BackendUnavailableError, InputError, UnsupportedProblemError
 from ..model import LinearModel, Solution
 from ..result import Status
@@ -205,6 +206,15 @@ class BackendRegistry:
                 f"Known backends: {', '.join(['auto', *self.names])}."
             )
         return name
+
+    def check_options(self, backend: Any, time_limit: Any, mip_gap: Any) -> tuple[float | None, float | None]:
+        """The options every solving function shares: ``backend`` a registered name or ``"auto"``,
+        ``time_limit`` None or seconds > 0, ``mip_gap`` None or a number in ``[0, 1]``.
+
+        Returns ``(time_limit, mip_gap)`` as floats (or None); raises InputError naming the option.
+        """
+        self.check_name(backend)
+        return check_time_limit(time_limit), check_mip_gap(mip_gap)
 
     def resolve(self, name: str, *, needs: Iterable[Capability | str] = (), instance: Any = None,
                 options: SolveOptions | None = None) -> Backend:

@@ -41,10 +41,8 @@ from .._validate import (
     as_frame,
     check_columns,
     check_flag,
-    check_mip_gap,
     check_names,
     check_scalar,
-    check_time_limit,
     check_unique,
     column_error,
     numeric_column,
@@ -167,9 +165,7 @@ def validate_options(integer: Any, backend: Any, time_limit: Any,
     >>> validate_options(True, "exact", 5, None)
     (True, 5.0, None)
     """
-    integer = check_flag(integer, "integer")
-    BACKENDS.check_name(backend)
-    return integer, check_time_limit(time_limit), check_mip_gap(mip_gap)
+    return (check_flag(integer, "integer"), *BACKENDS.check_options(backend, time_limit, mip_gap))
 
 
 def validate_devices(devices: TableLike, total: Any, *, integer: bool) -> tuple[pd.DataFrame, CoreAssignmentData]:

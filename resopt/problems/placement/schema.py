@@ -35,8 +35,6 @@ from ..._validate import (
     numeric_column,
     row_location,
     check_columns,
-    check_mip_gap,
-    check_time_limit,
     text_column,
 )
 from ...backends import BackendRegistry
@@ -549,9 +547,7 @@ def validate_options(
     ...
     resopt.errors.InputError: 'partitions' must be a whole number >= 1. Got 0.
     """
-    backends.check_name(backend)
-    time_limit = check_time_limit(time_limit)
-    gap = check_mip_gap(mip_gap)
+    time_limit, gap = backends.check_options(backend, time_limit, mip_gap)
     for name, value, least in (("partitions", partitions, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise InputError(f"'{name}' must be a whole number >= {least}. Got {value!r}.")

@@ -24,9 +24,7 @@ from ..._validate import (
     as_frame,
     check_columns,
     check_flag,
-    check_mip_gap,
     check_scalar,
-    check_time_limit,
     check_unique,
     column_error,
     limit_text,
@@ -169,9 +167,7 @@ def validate_options(integer: Any, backend: Any, time_limit: Any, mip_gap: Any, 
     >>> validate_options(False, "highs", None, 1e-4, backends=BACKENDS)
     (False, None, 0.0001)
     """
-    integer = check_flag(integer, "integer")
-    backends.check_name(backend)
-    return integer, check_time_limit(time_limit), check_mip_gap(mip_gap)
+    return (check_flag(integer, "integer"), *backends.check_options(backend, time_limit, mip_gap))
 
 
 # ----------------------------------------------------------------------------- prices
