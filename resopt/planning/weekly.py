@@ -436,7 +436,7 @@ class _HoldingOffering:
 
     def __init__(self, offerings: pd.DataFrame | None) -> None:
         self.by_type: dict[tuple[str, str, str], Any] = {}
-        self.by_accelerator: dict[tuple[str, str, str], tuple[float, Any, Any]] = {}
+        self.by_accelerator: dict[tuple[str, str, str], tuple[float, Any]] = {}  # (price per GPU, label)
         if offerings is None or not len(offerings) or not all(c in offerings.columns for c in self.KEYS):
             return
         text = [offerings[c].astype("string").str.strip().tolist() for c in self.KEYS]
@@ -449,10 +449,10 @@ class _HoldingOffering:
                 self.by_type.setdefault((cloud, region, kind), label)
             if accelerator is pd.NA:
                 continue
-            best, chosen, first = self.by_accelerator.get((cloud, region, accelerator), (math.nan, None, label))
+            key = (cloud, region, accelerator)
+            best, _ = self.by_accelerator.setdefault(key, (math.nan, label))  # the first row, until a price
             if not math.isnan(price) and (math.isnan(best) or price < best):
-                best, chosen = price, label
-            self.by_accelerator[(cloud, region, accelerator)] = (best, chosen, first)
+                self.by_accelerator[key] = (price, label)
 
     def __call__(self, pool: pd.Series) -> Any:
         """Index label of the offering holding ``pool``'s reserved capacity (None: no match)."""
@@ -461,10 +461,7 @@ class _HoldingOffering:
         if isinstance(wanted, str) and wanted.strip() and (*place, wanted.strip()) in self.by_type:
             return self.by_type[(*place, wanted.strip())]
         found = self.by_accelerator.get((*place, str(pool["accelerator"]).strip()))
-        if found is None:
-            return None
-        _, chosen, first = found
-        return chosen if chosen is not None else first
+        return None if found is None else found[1]
 
 
 def add_headroom(offerings: pd.DataFrame, room: pd.DataFrame) -> pd.DataFrame:
