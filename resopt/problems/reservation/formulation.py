@@ -140,9 +140,9 @@ class ModelSolver:
         """The tie-break: the tilted model's answer when it costs no more than ``first``'s, else
         ``first.x``. Runs only after an optimal first solve and while budget is left; its
         timings go into ``timings``."""
-        if first.status is not Status.OPTIMAL or options.expired():
+        if first.status is not Status.OPTIMAL:
             return first.x
-        tie = self.solver(_tilted(model, n_r), time_limit=options.remaining(), mip_gap=gap)
+        tie = solve_within(self.solver, _tilted(model, n_r), options, gap)  # no solve once the budget is spent
         for key, value in tie.timings.items():
             timings[f"tie_break_{key}"] = value
         no_dearer = first.objective + 1e-9 * max(1.0, abs(first.objective))
