@@ -92,7 +92,7 @@ class CoreAssignmentData:
     def objective(self, x: np.ndarray, *, scratch: np.ndarray | None = None) -> float:
         """``sum w (x - y)^2 + c x`` at ``x`` (``scratch``: a float array of length n to work in,
         possibly ``x`` itself, which is then overwritten)."""
-        linear = np.dot(self.unit_cost, x)
+        linear = np.einsum("i,i->", self.unit_cost, x)  # no BLAS threads left spinning at 10^7 devices
         d = np.subtract(x, self.demand, out=scratch)
         return float(np.einsum("i,i,i->", self.weight, d, d) + linear)
 
@@ -186,8 +186,11 @@ def validate_devices(devices: TableLike, total: Any, *, integer: bool) -> tuple[
     if "min" in frame.columns:
         minimum = numeric_column(frame, table, "min", minimum=0, maximum=MAX_AMOUNT, **whole)
     else:
-        minimum = np.zeros(len(frame))  # calloc: zero pages the kernel need not clear
-    unit_cost = numeric_column(frame, table, "unit_cost", default=1.0, maximum=MAX_PRICE)
+        minimum = _constant(0.0, len(frame))
+    if "unit_cost" in frame.columns:
+        unit_cost = numeric_column(frame, table, "unit_cost", maximum=MAX_PRICE)
+    else:
+        unit_cost = _constant(1.0, len(frame))
     if "weight" in frame.columns:
         weight = numeric_column(frame, table, "weight", minimum=MIN_WEIGHT, maximum=MAX_AMOUNT)
     else:
@@ -203,6 +206,12 @@ def validate_devices(devices: TableLike, total: Any, *, integer: bool) -> tuple[
     integer = check_flag(integer, "integer")
     data = CoreAssignmentData(capacity, demand, weight, unit_cost, minimum, float(total_value), bool(integer))
     return frame, data
+
+
+def _constant(value: float, n: int) -> np.ndarray:
+    """A read-only length-``n`` array of ``value`` that holds one number (a default column
+    costs no memory and no page faults at 10^7 devices)."""
+    return np.broadcast_to(np.float64(value), (n,))
 
 
 def instance_arguments(instance: dict[str, Any], source: str) -> dict[str, Any]:
@@ -246,6 +255,8 @@ def _infeasibility(data: CoreAssignmentData) -> str | None:
 
 #: Devices per slice when a pass works a slice at a time (its buffers stay in cache).
 SLICE = 1 << 16
+#: Devices in the sample whose root starts the continuous search (from 4 x this many devices).
+SAMPLE = 1 << 16
 
 
 class _BudgetSpent(Exception):
@@ -269,18 +280,21 @@ class _ThresholdSearch:
     ``x_i(lam) = clip(r(a_i + b_i lam), lower_i, upper_i)`` with ``r`` the
     identity (continuous) or ``floor`` (integer) is nondecreasing in ``lam``.
     A safeguarded Newton / regula-falsi search keeps a bracket ``[lo, hi]``
-    around the answer; each step is a few in-place passes over the arrays.
+    around the answer: :meth:`run` for integers, :meth:`root` (from a sampled
+    :meth:`estimate`) for continuous cores.
 
     Memory: at 10^7 devices every fresh array of length n costs as much in
     page faults as the pass that fills it, so the buffers are allocated once,
     and element-wise work runs a slice of :data:`SLICE` devices at a time so
-    its intermediate values stay in cache. Integer responses are whole
-    numbers, so their sum is exact in any order while it stays below 2**53:
-    the integer search then also sums a slice at a time and keeps only small
-    buffers (``sliced``). Each element is computed by the plain expressions in
-    the same order, and every floating-point sum or dot product that is not
-    exact in any order runs over the whole array as before: the results are
-    identical bit for bit.
+    its intermediate values stay in cache. A continuous step is one such pass
+    (:meth:`_newton_pass`, which sums a slice at a time: slicing moves its
+    answer by rounding only). Integer responses are whole numbers, so their
+    sum is exact in any order while it stays below 2**53: the integer search
+    then also sums a slice at a time and keeps only small buffers
+    (``sliced``); its other sums run over the whole array, so its results are
+    identical bit for bit however it is sliced. Products are summed with
+    ``einsum``, not ``np.dot``: BLAS would leave threads spinning on the other
+    core after each call.
     """
 
     def __init__(self, a: np.ndarray, b: np.ndarray, lower: np.ndarray, upper: np.ndarray, *,
@@ -297,7 +311,8 @@ class _ThresholdSearch:
         self._x = np.empty(size) if integer else self._t
         self._free = np.empty(min(SLICE, n), dtype=bool)
         self._inside = np.empty(min(SLICE, n), dtype=bool)
-        #: The free mask as 0.0 / 1.0 (what ``np.dot`` would convert it to), then scratch space.
+        self._ones = np.empty(min(SLICE, n))  # a slice's free mask as 0.0 / 1.0
+        #: The free mask as 0.0 / 1.0 (integer search), then scratch space.
         self.spare = np.empty_like(a)
 
     def _buffer(self, array: np.ndarray, part: slice) -> np.ndarray:
@@ -330,8 +345,7 @@ class _ThresholdSearch:
         return free
 
     def free_ones(self) -> np.ndarray:
-        """The free mask at the last response as 0.0 / 1.0 floats, for dot products (``np.dot(v, mask)``
-        converts a bool mask the same way into a new array: the value is identical)."""
+        """The free mask at the last response as 0.0 / 1.0 floats, for the slope's sum of products."""
         for part in self.parts:
             np.copyto(self.spare[part], self.free_mask(part))
         return self.spare
@@ -393,7 +407,7 @@ class _ThresholdSearch:
             if done(value, f_lo, f_hi):
                 break
             width = hi - lo
-            slope = float(np.dot(b, self.spare if self.sliced else self.free_ones()))
+            slope = float(np.einsum("i,i->", b, self.spare if self.sliced else self.free_ones()))
             step = lam + (target - value) / slope if slope > 0 else math.nan
             if not lo < step < hi:
                 # Regula falsi on the bracket, kept off its ends so it always shrinks.
@@ -404,30 +418,91 @@ class _ThresholdSearch:
             lam = step
         return lo, hi, f_lo, f_hi
 
-    def polish(self, total: float, lam: float) -> tuple[float, np.ndarray]:
-        """Newton steps with the free set held fixed; on the right set, one lands on the root.
+    def _newton_pass(self, lam: float) -> tuple[float, float]:
+        """Continuous ``x(lam)`` into the search's buffer, in one pass a slice at a time.
 
-        Returns the multiplier and ``x(lam)`` at it (a new array).
+        Returns ``sum x`` and the slope there, ``sum b`` over the free devices.
         """
-        x = self.response(lam, out=np.empty_like(self.a))  # written straight into a new array, not copied
-        residual = abs(float(x.sum()) - total)
-        for _ in range(2):
-            free = self.free_ones()
-            if residual == 0.0 or not free.any():
+        value = slope = 0.0
+        for part in self.parts:
+            x = self._response_into(lam, part, self._x[part])
+            mask = self._ones[: x.size]
+            np.copyto(mask, self.free_mask(part))
+            value += float(x.sum())
+            slope += float(np.einsum("i,i->", self.b[part], mask))
+        return value, slope
+
+    def root(self, total: float, tol: float, start: float, options: SolveOptions) -> tuple[float, np.ndarray]:
+        """Continuous only: the multiplier whose ``sum x(lam)`` is ``total`` to rounding, and ``x`` there.
+
+        Newton steps (the slope is ``sum b`` over the free devices) from ``start``, kept
+        inside the bracket of the values seen (regula falsi when a step leaves it; the
+        extremes bound it while one end is open). Within ``tol`` it stops once two passes
+        share their slope (the same linear piece: the step landed on its root) or a step
+        no longer improves. ``x`` is the search's buffer (no copy). Raises :class:`_BudgetSpent`.
+        """
+        lo, hi = -math.inf, math.inf
+        f_lo, f_hi = float(self.lower.sum()), float(self.upper.sum())
+        lam, best, best_residual, last, last_slope = start, start, math.inf, math.nan, math.nan
+        extremes: tuple[float, float] | None = None
+        for _ in range(200):
+            _check_budget(options)
+            value, slope = self._newton_pass(lam)
+            last, residual = lam, abs(value - total)
+            if residual < best_residual:
+                best, best_residual = lam, residual
+            elif best_residual <= tol:
+                break  # at the root to rounding: a further step no longer improves
+            if residual <= tol and slope == last_slope:
+                break  # lam is the root of this linear piece, which the last pass was on too
+            last_slope = slope
+            if value < total:
+                lo, f_lo = lam, value
+            else:
+                hi, f_hi = lam, value
+            if residual == 0.0:
                 break
-            fixed_sum = float(x.sum()) - float(np.dot(x, free))
-            candidate = (total - fixed_sum - float(np.dot(self.a, free))) / float(np.dot(self.b, free))
-            new_x = self.response(candidate)
-            new_residual = abs(float(new_x.sum()) - total)
-            if new_residual >= residual:
+            step = lam + (total - value) / slope if slope > 0 else math.nan
+            if not lo < step < hi:
+                if extremes is None:
+                    # Every x sits at its lower (upper) bound below (above) these: the root lies inside.
+                    extremes = self._extremes()
+                    last = math.nan  # _extremes works in the buffer: it no longer holds x(last)
+                    if lo < extremes[0] - 1.0:
+                        lo, f_lo = extremes[0] - 1.0, float(self.lower.sum())
+                    if hi > extremes[1] + 1.0:
+                        hi, f_hi = extremes[1] + 1.0, float(self.upper.sum())
+                frac = (total - f_lo) / (f_hi - f_lo) if f_hi > f_lo else 0.5
+                step = lo + min(max(frac, 0.05), 0.95) * (hi - lo)
+            if step == lam or hi - lo <= 4 * np.finfo(float).eps * max(abs(lo), abs(hi), 1.0) < math.inf:
                 break
-            lam, residual = candidate, new_residual
-            x[:] = new_x
-        return lam, x
+            lam = step
+        if last != best:
+            self.response(best)
+        return best, self._x
+
+    def estimate(self, total: float, options: SolveOptions) -> float:
+        """A starting multiplier: the root on an evenly strided sample of :data:`SAMPLE` devices
+        (the unconstrained root ``(total - sum a) / sum b`` below ``4 SAMPLE`` devices)."""
+        n = self.a.size
+        stride = n // SAMPLE
+        if stride < 4:
+            return (total - float(self.a.sum())) / float(self.b.sum())
+        every = slice(None, None, stride)
+        sample = _ThresholdSearch(*(np.ascontiguousarray(v[every]) for v in (self.a, self.b, self.lower, self.upper)),
+                                  integer=False)
+        least, most = float(self.lower.sum()), float(self.upper.sum())
+        s_least, s_most = float(sample.lower.sum()), float(sample.upper.sum())
+        if not s_least < s_most:
+            return (total - float(self.a.sum())) / float(self.b.sum())
+        # The same share of the sample's range as of the whole range.
+        s_total = s_least + (total - least) / (most - least) * (s_most - s_least)
+        s_tol = 1e-9 * max(1.0, abs(s_total), s_most)
+        return sample.root(s_total, s_tol, sample.estimate(s_total, options), options)[0]
 
 
-def _exact_continuous(data: CoreAssignmentData, options: SolveOptions) -> tuple[np.ndarray, float, float]:
-    """Exact continuous optimum: ``(x, multiplier, dual bound)``.
+def _exact_continuous(data: CoreAssignmentData, options: SolveOptions) -> tuple[np.ndarray, float, float, float]:
+    """Exact continuous optimum: ``(x, multiplier, dual bound, objective)``.
 
     ``x`` is the best response to the multiplier, so the Lagrangian dual value
     at that multiplier, ``f(x) - lam (sum x - total)``, is a valid lower bound.
@@ -437,32 +512,34 @@ def _exact_continuous(data: CoreAssignmentData, options: SolveOptions) -> tuple[
     search = _ThresholdSearch(a, b, lower, upper, integer=False)
     least, most = float(lower.sum()), float(upper.sum())
     if total <= least or total >= most:
-        x = (lower if total <= least else upper).copy()
+        x = np.array(lower if total <= least else upper)
         lam = _multiplier(data, x)
-        return x, lam, _dual_value(data, lam, search.response(lam), search.spare)
-    # Capacities are validated >= 0, so sum(|upper|) is sum(upper): no temporary |upper| array.
-    tol = 1e-9 * max(1.0, abs(total), most)  # polish lands on the root
-    _, lam, _, _ = search.run(total, total - tol, lambda value, f_lo, f_hi: abs(value - total) <= tol, options)
-    lam, x = search.polish(total, lam)
-    bound = _dual_value(data, lam, x, search.spare)  # x is still the best response to lam here
-    return _absorb_residual(x, total, lower, upper, search.free_ones()), lam, bound
+        bound = _dual_value(data, lam, search.response(lam), search.spare)
+        return x, lam, bound, data.objective(x, scratch=search.spare)
+    tol = 1e-9 * max(1.0, abs(total), most)
+    lam, x = search.root(total, tol, search.estimate(total, options), options)
+    bound = _dual_value(data, lam, x, a)  # x is the best response to lam; a is spent: scratch
+    x = _absorb_residual(x, total, lower, upper)
+    return x, lam, bound, data.objective(x, scratch=a)
 
 
-def _absorb_residual(
-    x: np.ndarray, total: float, lower: np.ndarray, upper: np.ndarray, free: np.ndarray
-) -> np.ndarray:
+def _absorb_residual(x: np.ndarray, total: float, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Make ``sum(x) == total`` by moving the rounding-sized residual onto devices with room.
 
-    One device strictly inside its bounds (``free``: nonzero there) usually takes it all; otherwise it is
+    The first device strictly inside its bounds usually takes it all; otherwise it is
     spread in proportion to each device's room.
     """
     residual = total - float(x.sum())
     if residual == 0.0:
         return x
-    k = int(np.argmax(free))
-    if free[k] and lower[k] <= x[k] + residual <= upper[k]:
-        x[k] += residual
-        return x
+    for part in _slices(x.size):
+        inside = (x[part] > lower[part]) & (x[part] < upper[part])
+        if inside.any():
+            k = part.start + int(np.argmax(inside))
+            if lower[k] <= x[k] + residual <= upper[k]:
+                x[k] += residual
+                return x
+            break
     room = (upper - x) if residual > 0 else (x - lower)
     available = float(room.sum())
     if available > 0.0:
@@ -476,8 +553,8 @@ def _marginal(data: CoreAssignmentData, k: np.ndarray, idx: np.ndarray | slice =
     return data.weight[idx] * (2.0 * k + 1.0 - 2.0 * data.demand[idx]) + data.unit_cost[idx]
 
 
-def _exact_integer(data: CoreAssignmentData, options: SolveOptions) -> tuple[np.ndarray, float, float]:
-    """Exact integer optimum by thresholding marginal costs: ``(x, multiplier, dual bound)``.
+def _exact_integer(data: CoreAssignmentData, options: SolveOptions) -> tuple[np.ndarray, float, float, float]:
+    """Exact integer optimum by thresholding marginal costs: ``(x, multiplier, dual bound, objective)``.
 
     Device ``i`` takes every unit whose marginal cost is at most ``lam``:
     ``x_i = clip(floor(a_i + b_i lam), min_i, capacity_i)`` with
@@ -504,7 +581,8 @@ def _exact_integer(data: CoreAssignmentData, options: SolveOptions) -> tuple[np.
     lam = _multiplier(data, x, window)
     # The best response to lam rounds (lam - c) / (2w) + y to the nearest integer in [min, capacity].
     # It is written over a (each entry needs only its own a), which the dual value then works in.
-    return x, lam, _dual_value(data, lam, search.response(lam, out=a), a)
+    bound = _dual_value(data, lam, search.response(lam, out=a), a)
+    return x, lam, bound, data.objective(x, scratch=b)  # b is spent: scratch
 
 
 def _response_line(data: CoreAssignmentData, shift: float) -> tuple[np.ndarray, np.ndarray]:
@@ -632,11 +710,11 @@ def _solve_exact(data: CoreAssignmentData, options: SolveOptions) -> Solution:
     kind = "integer marginal threshold" if data.integer else "multiplier search"
     try:
         _check_budget(options)
-        x, lam, bound = (_exact_integer if data.integer else _exact_continuous)(data, options)
+        x, lam, bound, objective = (_exact_integer if data.integer else _exact_continuous)(data, options)
     except _BudgetSpent:
         return Solution(Status.TIME_LIMIT, solver_status=f"exact ({kind}): Time limit reached "
                         f"({options.time_limit:g} s for the whole call)")
-    return Solution(Status.OPTIMAL, x, data.objective(x), bound,
+    return Solution(Status.OPTIMAL, x, objective, bound,
                     f"exact ({kind}), dual bound at multiplier {lam:.6g}", attr={"multiplier": lam})
 
 
@@ -662,7 +740,7 @@ def _quadratic_model(data: CoreAssignmentData) -> tuple[LinearModel, sp.csr_arra
         A=sp.csr_array(np.ones((1, n))),
         row_lower=[data.total],
         row_upper=[data.total],
-        col_lower=data.minimum,
+        col_lower=np.array(data.minimum),
         col_upper=data.capacity,
         name="core_assignment_qp",
     )
