@@ -216,10 +216,9 @@ def bench_million(args) -> None:
     w, o = synthetic_instance(args.big_replicas, args.heur_offerings, seed=0, replicas_per_workload=args.shape)
     t = time.perf_counter()
     if args.dask:
-        from distributed import Client, LocalCluster
+        from resopt.planning.sweep import dask_client  # the local cluster `resopt sweep --workers N` starts
 
-        with LocalCluster(n_workers=args.workers, processes=True, threads_per_worker=1,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+        with dask_client(workers=args.workers) as client:
             t = time.perf_counter()
             r = place_workloads(w, o, backend="heuristic", partitions=args.partitions, time_limit=args.time_limit,
                                 executor=client)

@@ -22,6 +22,7 @@ from resopt.backends import SolveOptions
 from resopt.problems.placement.formulation import PlacementInstance
 from resopt.problems.placement.registry import milp_fits
 from resopt.problems.placement.schema import NOMINAL_TIME_LIMIT, validate_inputs
+from resopt.problems.placement.synthetic import synthetic_instance
 
 ROOT = Path(__file__).resolve().parents[1] / "models" / "placement"
 SPENT = 1e-6  # seconds: gone before the first solver starts
@@ -131,3 +132,48 @@ def test_numpy_integers_are_whole_numbers(catalog):
     w, o = catalog
     r = place_workloads(w, o, partitions=np.int64(1), seed=np.int32(3), time_limit=np.float64(60))
     assert r.status is Status.OPTIMAL
+
+
+def test_the_parts_leave_the_whole_bound_its_share_of_the_budget(monkeypatch):
+    from resopt.problems.placement import solve as solve_module
+
+    given = []
+    real = solve_module.solve_parts
+
+    def spy(split, backend, options, executor=None):
+        given.append(options)
+        return real(split, backend, options, executor)
+
+    monkeypatch.setattr(solve_module, "solve_parts", spy)
+    w, o = synthetic_instance(600, 300, seed=3)
+    r = place_workloads(w, o, backend="heuristic", partitions=2, time_limit=50.0)
+    assert r.status in (Status.OPTIMAL, Status.FEASIBLE)
+    (options,) = given
+    assert 0.8 * solve_module.PARTS_SHARE * 50.0 <= options.time_limit <= solve_module.PARTS_SHARE * 50.0
+    assert r.bound <= r.objective
+
+
+@pytest.mark.parametrize("time_limit, passes", [(None, 2), (0.05, 1)])
+def test_the_whole_bound_runs_a_second_pass_only_when_the_budget_covers_it(monkeypatch, time_limit, passes):
+    import time
+
+    from resopt.problems.placement import pop
+    from resopt.problems.placement.registry import solve_part
+
+    data = validate_inputs(*synthetic_instance(600, 300, seed=3))
+    split = pop.partition(data, 2, seed=0)
+    solved = [solve_part(PlacementInstance.of(part), "heuristic", SolveOptions.start(None)) for part in split.parts]
+    assert all(s.has_plan for s in solved)
+    upper = sum(float(s.solution.objective) for s in solved) * 1.5  # far above the bound: pass 2 has room
+    calls = []
+    real = pop._part_dual_values
+
+    def slow(inp, lams):
+        calls.append(len(lams))
+        time.sleep(0.05)  # each pass outlasts the budget of 0.05 s
+        return real(inp, lams)
+
+    monkeypatch.setattr(pop, "_part_dual_values", slow)
+    bound = pop.whole_bound(data, split, solved, upper, SolveOptions.start(time_limit))
+    assert len(calls) == passes * len(split.parts)
+    assert bound <= upper

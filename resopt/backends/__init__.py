@@ -86,6 +86,18 @@ class SolveOptions:
             return None
         return max(0.0, self.time_limit - (time.perf_counter() - self.started))
 
+    def portion(self, share: float) -> SolveOptions:
+        """Options for a step that may spend ``share`` of what is left (the rest is kept for
+        the steps after it); unchanged without a limit.
+
+        >>> SolveOptions.start(10.0).portion(0.8).time_limit <= 8.0
+        True
+        """
+        left = self.remaining()
+        if left is None:
+            return self
+        return SolveOptions(time_limit=share * left, mip_gap=self.mip_gap, started=time.perf_counter())
+
     def expired(self) -> bool:
         """True once the budget is spent."""
         left = self.remaining()

@@ -160,7 +160,8 @@ def whole_bound(data: PlacementInput, split: Partition, solved: list[SolvedPart]
     fractions of the step). Each pass builds every part's pairs once and
     evaluates all its candidates on them. Any prices >= 0 give a valid bound,
     so the best value is kept. The first pass always runs (it gives the bound); the
-    second only while the budget of ``options`` lasts.
+    second only when what is left of the budget of ``options`` covers another pass as
+    long as the first.
     """
     mean, median = _part_prices(solved, split.capacity)
     cap = data.capacity.ravel()
@@ -170,6 +171,7 @@ def whole_bound(data: PlacementInput, split: Partition, solved: list[SolvedPart]
     cands = [mean * a for a in np.linspace(0.85, 1.15, 13)] + [median]
     best, best_lam, best_use = -np.inf, None, None
     for p in range(passes):
+        started = time.perf_counter()
         lams = np.stack(cands)
         outs = _run(executor, _part_dual_values, [(s, lams) for s in full])
         values = sum(o[0] for o in outs) - lams @ cap_f
@@ -177,7 +179,9 @@ def whole_bound(data: PlacementInput, split: Partition, solved: list[SolvedPart]
         i = int(np.argmax(values))
         if values[i] > best:
             best, best_lam, best_use = float(values[i]), lams[i], usage[i]
-        if p == passes - 1 or not math.isfinite(upper) or upper <= best or options.expired():
+        left = options.remaining()
+        if p == passes - 1 or not math.isfinite(upper) or upper <= best or (
+                left is not None and left < time.perf_counter() - started):
             break
         g = np.where(finite, best_use - cap_f, 0.0)
         g[(best_lam <= 0) & (g < 0)] = 0.0
