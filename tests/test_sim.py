@@ -3,7 +3,6 @@ ten-task example, metrics, bad input, the result object and its plot."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,7 @@ import pandas as pd
 import pytest
 
 import resopt
-from resopt import BackendUnavailableError, InputError, ScheduleResult, compare_policies, simulate
+from resopt import InputError, ScheduleResult, compare_policies, simulate
 
 import golden
 
