@@ -455,6 +455,7 @@ def _unit_srtf(arrival: np.ndarray, duration: np.ndarray, m: int) -> Run:
     """
     n = arrival.size
     arr = arrival.tolist()
+    arr.append(math.inf)  # a sentinel: arr[i] is never out of range and never equals a time t
     remaining = duration.tolist()  # work left, as of the task's last preemption
     machine = [0] * n
     start = [-1.0] * n
@@ -469,7 +470,7 @@ def _unit_srtf(arrival: np.ndarray, duration: np.ndarray, m: int) -> Run:
     record = preempted.append
     i = 0
     while i < n or running:
-        if running and (i >= n or running[0][0] <= arr[i]):
+        if running and running[0][0] <= arr[i]:
             t = running[0][0]  # completions at t come before arrivals at t
             c = 0
             for end, k, j in running:
@@ -480,7 +481,7 @@ def _unit_srtf(arrival: np.ndarray, duration: np.ndarray, m: int) -> Run:
                 heappush(idle, j)
                 c += 1
             del running[:c]
-            if i >= n or arr[i] != t:
+            if arr[i] != t:
                 # No arrival: runners only got shorter since the last decision, so no
                 # waiting task beats one; the freed machines take the queue's best.
                 while idle and waiting:
@@ -492,7 +493,7 @@ def _unit_srtf(arrival: np.ndarray, duration: np.ndarray, m: int) -> Run:
                 continue
         else:
             t = arr[i]
-            if i + 1 == n or arr[i + 1] != t:
+            if arr[i + 1] != t:
                 # A lone arrival and no completion: only it can displace a runner, the
                 # one with the most work left. An idle machine means an empty queue.
                 d = remaining[i]
@@ -513,7 +514,7 @@ def _unit_srtf(arrival: np.ndarray, duration: np.ndarray, m: int) -> Run:
                 i += 1
                 continue
         # several events at t: the general rule
-        while i < n and arr[i] == t:
+        while arr[i] == t:
             heappush(waiting, (remaining[i], i))
             i += 1
         if not waiting:
