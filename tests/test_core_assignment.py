@@ -477,7 +477,7 @@ def test_property_continuous_root_converges_from_any_start(rows, share, start):
     devices = to_devices(rows)
     lo, hi = devices["min"].sum(), devices["capacity"].sum()
     total = float(lo + share * (hi - lo))
-    module, data, search = _search_for(devices, total)
+    _, data, search = _search_for(devices, total)
     tol = 1e-9 * max(1.0, abs(total), hi)
     lam, x = search.root(total, tol, start, resopt.backends.SolveOptions.start(None, None))
     # x is the best response to lam (bit for bit), and it hands out total to the tolerance.
@@ -508,9 +508,9 @@ def test_sampled_start_reaches_the_unsampled_optimum(monkeypatch, seed):
 @pytest.mark.parametrize("integer", [True, False])
 @pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
 def test_default_columns_hold_one_number_and_answers_are_plain_arrays(integer, share):
-    devices = {"capacity": [4.0, 2.0, 3.0], "demand": [3.0, 2.0, 0.5]}
     from resopt.problems import core_assignment as module
 
+    devices = {"capacity": [4.0, 2.0, 3.0], "demand": [3.0, 2.0, 0.5]}
     total = float(round(share * 9))
     _, data = module.validate_devices(devices, total, integer=integer)
     assert data.unit_cost.strides == (0,) and data.minimum.strides == (0,)
