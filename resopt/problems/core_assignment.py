@@ -302,8 +302,10 @@ class _ThresholdSearch:
         self.a, self.b, self.lower, self.upper = a, b, lower, upper
         self.integer = integer
         n = a.size
+        #: ``sum x`` at its least and its most (every device at its lower / upper bound).
+        self.least, self.most = float(lower.sum()), float(upper.sum())
         # With 0 <= lower <= x <= upper every partial sum lies in [0, sum(upper)].
-        self.sliced = integer and n > SLICE and float(np.min(lower)) >= 0 and float(upper.sum()) < 2.0**53
+        self.sliced = integer and n > SLICE and float(np.min(lower)) >= 0 and self.most < 2.0**53
         self.parts = _slices(n)
         size = min(SLICE, n) if self.sliced else n
         self._t = np.empty(size)
@@ -391,10 +393,10 @@ class _ThresholdSearch:
         Invariant: ``sum x(lo) < target <= sum x(hi)``. Raises :class:`_BudgetSpent`
         when the time limit of ``options`` runs out between two steps.
         """
-        a, b, lower, upper = self.a, self.b, self.lower, self.upper
+        a, b = self.a, self.b
         lo, hi = self._extremes()
         lo, hi = lo - 1.0, hi + 1.0
-        f_lo, f_hi = float(lower.sum()), float(upper.sum())
+        f_lo, f_hi = self.least, self.most
         lam = (total - float(a.sum())) / float(b.sum())  # the unconstrained root
         lam = min(max(lam, lo + 0.01 * (hi - lo)), hi - 0.01 * (hi - lo))
         for _ in range(200):
@@ -442,7 +444,7 @@ class _ThresholdSearch:
         no longer improves. ``x`` is the search's buffer (no copy). Raises :class:`_BudgetSpent`.
         """
         lo, hi = -math.inf, math.inf
-        f_lo, f_hi = float(self.lower.sum()), float(self.upper.sum())
+        f_lo, f_hi = self.least, self.most
         lam, best, best_residual, last, last_slope = start, start, math.inf, math.nan, math.nan
         extremes: tuple[float, float] | None = None
         for _ in range(200):
@@ -469,9 +471,9 @@ class _ThresholdSearch:
                     extremes = self._extremes()
                     last = math.nan  # _extremes works in the buffer: it no longer holds x(last)
                     if lo < extremes[0] - 1.0:
-                        lo, f_lo = extremes[0] - 1.0, float(self.lower.sum())
+                        lo, f_lo = extremes[0] - 1.0, self.least
                     if hi > extremes[1] + 1.0:
-                        hi, f_hi = extremes[1] + 1.0, float(self.upper.sum())
+                        hi, f_hi = extremes[1] + 1.0, self.most
                 frac = (total - f_lo) / (f_hi - f_lo) if f_hi > f_lo else 0.5
                 step = lo + min(max(frac, 0.05), 0.95) * (hi - lo)
             if step == lam or hi - lo <= 4 * np.finfo(float).eps * max(abs(lo), abs(hi), 1.0) < math.inf:
@@ -491,13 +493,12 @@ class _ThresholdSearch:
         every = slice(None, None, stride)
         sample = _ThresholdSearch(*(np.ascontiguousarray(v[every]) for v in (self.a, self.b, self.lower, self.upper)),
                                   integer=False)
-        least, most = float(self.lower.sum()), float(self.upper.sum())
-        s_least, s_most = float(sample.lower.sum()), float(sample.upper.sum())
-        if not s_least < s_most:
+        if not sample.least < sample.most:
             return (total - float(self.a.sum())) / float(self.b.sum())
         # The same share of the sample's range as of the whole range.
-        s_total = s_least + (total - least) / (most - least) * (s_most - s_least)
-        s_tol = 1e-9 * max(1.0, abs(s_total), s_most)
+        share = (total - self.least) / (self.most - self.least)
+        s_total = sample.least + share * (sample.most - sample.least)
+        s_tol = 1e-9 * max(1.0, abs(s_total), sample.most)
         return sample.root(s_total, s_tol, sample.estimate(s_total, options), options)[0]
 
 
@@ -510,7 +511,7 @@ def _exact_continuous(data: CoreAssignmentData, options: SolveOptions) -> tuple[
     b, a = _response_line(data, 0.0)
     lower, upper, total = data.minimum, data.capacity, data.total
     search = _ThresholdSearch(a, b, lower, upper, integer=False)
-    least, most = float(lower.sum()), float(upper.sum())
+    least, most = search.least, search.most
     if total <= least or total >= most:
         x = np.array(lower if total <= least else upper)
         lam = _multiplier(data, x)
@@ -564,7 +565,7 @@ def _exact_integer(data: CoreAssignmentData, options: SolveOptions) -> tuple[np.
     lower, upper, total = data.minimum, data.capacity, data.total
     search = _ThresholdSearch(a, b, lower, upper, integer=True)
     window = None  # the optimality window of x, once known
-    if total <= lower.sum():
+    if total <= search.least:
         x = lower.copy()
     else:
         batch = max(4096, data.n // 64)  # few enough units to select explicitly
